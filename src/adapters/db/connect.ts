@@ -1,0 +1,52 @@
+// Opens the pool, creating the database if it is missing, and applies schema/ migrations.
+import { Kysely, MysqlDialect } from 'kysely';
+import { createConnection, createPool, type PoolOptions } from 'mysql2';
+import type { Database } from './tables.ts';
+import { migrate } from './migrate.ts';
+
+/** Parts of a mysql:// URL that mysql2 needs, with the database name separated out. */
+export function parseDatabaseUrl(url: string): { options: PoolOptions; database: string } {
+  const u = new URL(url);
+  if (u.protocol !== 'mysql:') throw new Error(`DATABASE_URL: expected mysql://, got ${u.protocol}//`);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_$-]+$/.test(database)) throw new Error(`DATABASE_URL: bad database name "${database}"`);
+  return {
+    database,
+    options: {
+      host: u.hostname || '127.0.0.1',
+      port: u.port ? Number(u.port) : 3306,
+      user: decodeURIComponent(u.username || 'root'),
+      password: decodeURIComponent(u.password),
+      dateStrings: true,
+      timezone: 'Z',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      charset: 'utf8mb4',
+    },
+  };
+}
+
+/** Creates the database named in the URL if it does not exist. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const { options, database } = parseDatabaseUrl(url);
+  const connection = createConnection(options).promise();
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/** A Kysely instance over a mysql2 pool, with the schema up to date. */
+export async function openDatabase(url: string, poolSize: number): Promise<Kysely<Database>> {
+  await ensureDatabase(url);
+  const { options, database } = parseDatabaseUrl(url);
+  const pool = createPool({ ...options, database, connectionLimit: poolSize, enableKeepAlive: true });
+  // A pool error (a dropped idle connection) must never crash the process; queries retry.
+  pool.on('connection', (conn) => conn.on('error', () => undefined));
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  await migrate(db);
+  return db;
+}

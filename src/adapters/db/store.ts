@@ -1,0 +1,164 @@
+// The Store and Tx ports over Kysely/MySQL.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
+import type { ActiveflowFilter, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
+import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
+import { backoffMs, retryableReason } from './retry.ts';
+import type { Database } from './tables.ts';
+
+export interface StoreHooks {
+  /** Called before each retry of a transaction, with the reason (for metrics and logs). */
+  onRetry?: (reason: string, attempt: number, err: unknown) => void;
+}
+
+/** Creates the MySQL store. `maxRetries` bounds how often one transaction is run again. */
+export function createStore(db: Kysely<Database>, maxRetries: number, hooks: StoreHooks = {}): Store {
+  return {
+    async transaction(work) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.transaction().execute((trx) => work(createTx(trx)));
+        } catch (err) {
+          const reason = retryableReason(err);
+          if (reason === null || attempt >= maxRetries) throw err;
+          hooks.onRetry?.(reason, attempt + 1, err);
+          await sleep(backoffMs(attempt));
+        }
+      }
+    },
+    async getActiveflow(id) {
+      const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
+      return row ? { state: activeflowRowToState(row), seq: Number(row.seq) } : null;
+    },
+    async listActiveflows(filter, page) {
+      let q = activeflowFilter(db.selectFrom('activeflows').select('doc'), filter);
+      if (page.token) q = q.where('tm_create', '<', page.token);
+      const rows = await q.orderBy('tm_create', 'desc').limit(page.size).execute();
+      return rows.map((r) => JSON.parse(r.doc) as Activeflow);
+    },
+    async countActiveflows(filter, groupBy) {
+      if (!groupBy) {
+        const q = activeflowFilter(db.selectFrom('activeflows').select((eb) => eb.fn.countAll<number>().as('count')), filter);
+        return Number((await q.executeTakeFirstOrThrow()).count);
+      }
+      const q = activeflowFilter(
+        db.selectFrom('activeflows').select([`${groupBy} as key`, (eb) => eb.fn.countAll<number>().as('count')]),
+        filter,
+      ).groupBy(groupBy);
+      const rows = await q.orderBy('key').execute();
+      return rows.map((r) => ({ key: String(r.key), count: Number(r.count) }));
+    },
+    async getFlow(id) {
+      const row = await db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? flowRowToFlow(row) : null;
+    },
+    async listFlows(filter, page) {
+      let q = flowFilter(db.selectFrom('flows').selectAll(), filter);
+      if (page.token) q = q.where('tm_create', '<', page.token);
+      return (await q.orderBy('tm_create', 'desc').limit(page.size).execute()).map(flowRowToFlow);
+    },
+    async countFlows(filter) {
+      const q = flowFilter(db.selectFrom('flows').select((eb) => eb.fn.countAll<number>().as('count')), filter);
+      return Number((await q.executeTakeFirstOrThrow()).count);
+    },
+    async dueTimers(now, limit) {
+      const rows = await db.selectFrom('activeflows').select('id').where('wake_at', '<=', now).orderBy('wake_at').limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+    async customerActiveflowIds(customerId, limit) {
+      const rows = await db
+        .selectFrom('activeflows')
+        .select('id')
+        .where('customer_id', '=', customerId)
+        .where('deleted', '=', 0)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    async customerFlowIds(customerId, limit) {
+      const rows = await db
+        .selectFrom('flows')
+        .select('id')
+        .where('customer_id', '=', customerId)
+        .where('tm_delete', '=', '9999-01-01 00:00:00.000000')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+function activeflowFilter<O>(q: SelectQueryBuilder<Database, 'activeflows', O>, f: ActiveflowFilter) {
+  if (f.customer_id !== undefined) q = q.where('customer_id', '=', f.customer_id);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.flow_id !== undefined) q = q.where('flow_id', '=', f.flow_id);
+  if (f.reference_type !== undefined) q = q.where('reference_type', '=', f.reference_type);
+  if (f.reference_id !== undefined) q = q.where('reference_id', '=', f.reference_id);
+  if (f.current_action_type !== undefined) q = q.where('current_action_type', '=', f.current_action_type);
+  if (f.deleted !== undefined) q = q.where('deleted', '=', f.deleted ? 1 : 0);
+  return q;
+}
+
+function flowFilter<O>(q: SelectQueryBuilder<Database, 'flows', O>, f: FlowFilter) {
+  if (f.customer_id !== undefined) q = q.where('customer_id', '=', f.customer_id);
+  if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.deleted !== undefined) {
+    q = q.where('tm_delete', f.deleted ? '!=' : '=', '9999-01-01 00:00:00.000000');
+  }
+  return q;
+}
+
+function createTx(trx: Transaction<Database>): Tx {
+  return {
+    async markProcessed(messageId, now) {
+      const result = await sql`INSERT IGNORE INTO processed_messages (message_id, tm_create) VALUES (${messageId}, ${now})`.execute(trx);
+      return Number(result.numAffectedRows ?? 0n) === 1;
+    },
+    async lockActiveflow(id) {
+      const row = await trx.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).forUpdate().executeTakeFirst();
+      return row ? ({ state: activeflowRowToState(row), seq: Number(row.seq) } satisfies StoredActiveflow) : null;
+    },
+    async insertActiveflow(state: FlowState, seq: number) {
+      const result = await trx.insertInto('activeflows').ignore().values(stateToActiveflowRow(state, seq)).executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async updateActiveflow(state, seq) {
+      const { id, ...row } = stateToActiveflowRow(state, seq);
+      await trx.updateTable('activeflows').set(row).where('id', '=', id).execute();
+    },
+    async runningByReference(referenceId) {
+      const rows = await trx
+        .selectFrom('activeflows')
+        .select('id')
+        .where('reference_id', '=', referenceId)
+        .where('status', '=', 'running')
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    async getFlow(id) {
+      const row = await trx.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? { flow: flowRowToFlow(row), seq: Number(row.seq) } : null;
+    },
+    async lockFlow(id) {
+      const row = await trx.selectFrom('flows').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      return row ? { flow: flowRowToFlow(row), seq: Number(row.seq) } : null;
+    },
+    async insertFlow(flow: Flow, seq: number) {
+      await trx.insertInto('flows').values(flowToFlowRow(flow, seq)).execute();
+    },
+    async updateFlow(flow, seq) {
+      const { id, ...row } = flowToFlowRow(flow, seq);
+      await trx.updateTable('flows').set(row).where('id', '=', id).execute();
+    },
+    async enqueue(events: OutgoingEvent[], now: string) {
+      if (events.length === 0) return;
+      await trx
+        .insertInto('outbox')
+        .values(events.map((e) => ({ ...e, tm_create: now })))
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// Use cases that create and drive activeflows: load -> engine -> persist -> effects, one Tx each.
+import {
+  formatTimestamp,
+  injectedVariablesProblem,
+  withoutPlatformVariables,
+  NOT_DELETED,
+  type Activeflow,
+  type EngineInput,
+  type Outcome,
+  type Variables,
+} from '../engine/index.ts';
+import { AppError } from './errors.ts';
+import type { Store, StoredActiveflow, Tx } from './ports.ts';
+import { drive, insertNew, type AppDeps } from './runner.ts';
+import { parseData, variablesSchema, type StartFlowData } from './schemas.ts';
+
+export interface StartOptions {
+  /** `event`: a platform service's start_flow; `rpc`: the customer-facing POST /v1/activeflows. */
+  source: 'event' | 'rpc';
+  /** Run to the first wait in the same transaction (start_flow) or leave it at start (create). */
+  execute: boolean;
+  messageId?: string;
+}
+
+/** The result of an input: the outcome and the activeflow as stored afterwards. */
+export interface InputResult {
+  outcome: Outcome | { kind: 'duplicate' };
+  activeflow: Activeflow;
+}
+
+export type ActiveflowUseCases = ReturnType<typeof createActiveflowUseCases>;
+
+export function createActiveflowUseCases(store: Store, deps: AppDeps) {
+  /** Creates an activeflow (SPEC 5.3 create, 5.4 start_flow); null when it is a duplicate. */
+  async function start(raw: StartFlowData, options: StartOptions): Promise<Activeflow | null> {
+    const variables = injectedVariables(raw.variables, options, deps);
+    return store.transaction(async (tx) => {
+      if (options.messageId && !(await tx.markProcessed(options.messageId, now()))) return null;
+      const found = await tx.getFlow(raw.flow_id);
+      if (!found || found.flow.tm_delete !== NOT_DELETED) {
+        throw new AppError('FLOW_NOT_FOUND', `flow_id: flow ${raw.flow_id} not found`);
+      }
+      if (found.flow.customer_id !== raw.customer_id) {
+        throw new AppError('CUSTOMER_MISMATCH', `flow_id: flow ${raw.flow_id} does not belong to customer ${raw.customer_id}`);
+      }
+      const created = await insertNew(tx, deps, {
+        id: raw.activeflow_id ?? deps.newId(),
+        customer_id: raw.customer_id,
+        flow: found.flow,
+        reference_type: raw.reference_type,
+        reference_id: raw.reference_id,
+        reference_activeflow_id: raw.reference_activeflow_id,
+        variables,
+        complete_count: 0,
+      });
+      if (!created) return null;
+      if (!options.execute) return created.state.activeflow;
+      const outcome = await drive(tx, deps, created, { type: 'execute' });
+      return outcome.kind === 'settled' ? outcome.state.activeflow : created.state.activeflow;
+    });
+  }
+
+  /** Applies one engine input to one activeflow in its own transaction. */
+  async function input(id: string, engineInput: EngineInput, messageId?: string): Promise<InputResult> {
+    return store.transaction(async (tx) => {
+      const stored = await lockOrThrow(tx, id);
+      if (messageId && !(await tx.markProcessed(messageId, now()))) {
+        return { outcome: { kind: 'duplicate' }, activeflow: stored.state.activeflow };
+      }
+      const outcome = await drive(tx, deps, stored, engineInput);
+      const activeflow = outcome.kind === 'settled' ? outcome.state.activeflow : stored.state.activeflow;
+      return { outcome, activeflow };
+    });
+  }
+
+  /** Like `input`, but an unknown id is ignored rather than an error (for events). */
+  async function inputIfExists(id: string, engineInput: EngineInput, messageId?: string): Promise<InputResult | null> {
+    try {
+      return await input(id, engineInput, messageId);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'ACTIVEFLOW_NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  /** Ends every running activeflow of a call (SPEC 5.4 call_hangup), each in its own transaction. */
+  async function hangupReference(referenceId: string, activeflowId?: string): Promise<number> {
+    const ids = new Set(await store.transaction((tx) => tx.runningByReference(referenceId)));
+    if (activeflowId) ids.add(activeflowId);
+    let ended = 0;
+    for (const id of ids) {
+      const result = await inputIfExists(id, { type: 'hangup' });
+      if (result?.outcome.kind === 'settled') ended++;
+    }
+    return ended;
+  }
+
+  /** Fires due timers (SPEC 2.3), each in its own transaction; safe with several workers. */
+  async function fireDueTimers(limit = 100): Promise<number> {
+    const ids = await store.dueTimers(now(), limit);
+    let fired = 0;
+    for (const id of ids) {
+      const result = await inputIfExists(id, { type: 'timeout' });
+      if (result?.outcome.kind === 'settled') fired++;
+    }
+    return fired;
+  }
+
+  function now(): string {
+    return formatTimestamp(deps.clock());
+  }
+
+  return { start, input, inputIfExists, hangupReference, fireDueTimers };
+}
+
+async function lockOrThrow(tx: Tx, id: string): Promise<StoredActiveflow> {
+  const stored = await tx.lockActiveflow(id);
+  if (!stored) throw new AppError('ACTIVEFLOW_NOT_FOUND', `activeflow ${id} not found`);
+  return stored;
+}
+
+/**
+ * Variables injected at creation (SPEC 4): the customer-facing path may not set `voipbin.` names;
+ * over the limits an RPC create is rejected, while a start_flow event starts without them.
+ */
+function injectedVariables(raw: unknown, options: StartOptions, deps: AppDeps): Variables {
+  if (raw === undefined || raw === null) return {};
+  const parsed = variablesSchema.safeParse(raw);
+  if (!parsed.success) {
+    if (options.source === 'rpc') parseData(variablesSchema, raw, 'variables');
+    deps.logger.warn({ problem: 'variables must map names to strings' }, 'start_flow: starting without injected variables');
+    return {};
+  }
+  const variables = options.source === 'rpc' ? withoutPlatformVariables(parsed.data) : parsed.data;
+  const problem = injectedVariablesProblem(variables);
+  if (problem === null) return variables;
+  if (options.source === 'rpc') throw new AppError('VARIABLES_TOO_LARGE', problem);
+  deps.logger.warn({ problem }, 'start_flow: starting without injected variables');
+  return {};
+}

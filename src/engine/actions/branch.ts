@@ -1,0 +1,16 @@
+import { ZERO_ID } from '../types.ts';
+import type { Handler } from './handler.ts';
+
+/** `branch`: reads the variable, resets it to "", jumps by value, else to the default (SPEC 3.1). */
+export const branchHandler: Handler<'branch'> = ({ draft, option }) => {
+  const value = draft.variables[option.variable] ?? '';
+  draft.variables[option.variable] = '';
+  const target = option.target_ids[value];
+  if (target !== undefined && target !== ZERO_ID) {
+    return { kind: 'jump', target_id: target, note: `${option.variable}="${value}" matched` };
+  }
+  if (option.default_target_id !== ZERO_ID) {
+    return { kind: 'jump', target_id: option.default_target_id, note: `${option.variable}="${value}": default` };
+  }
+  return { kind: 'continue', note: `${option.variable}="${value}": no match and no default` };
+};

@@ -1,0 +1,47 @@
+// Wire timestamps without reading the clock: the engine formats the `now` it is given.
+
+/** Formats epoch milliseconds as the wire's UTC `YYYY-MM-DD HH:MM:SS.ffffff`. */
+export function formatTimestamp(epochMs: number): string {
+  const ms = Math.floor(epochMs);
+  const days = Math.floor(ms / 86_400_000);
+  const msOfDay = ms - days * 86_400_000;
+  const { year, month, day } = civilFromDays(days);
+  const hh = Math.floor(msOfDay / 3_600_000);
+  const mm = Math.floor((msOfDay % 3_600_000) / 60_000);
+  const ss = Math.floor((msOfDay % 60_000) / 1000);
+  const micros = (msOfDay % 1000) * 1000;
+  const p = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${p(year, 4)}-${p(month)}-${p(day)} ${p(hh)}:${p(mm)}:${p(ss)}.${p(micros, 6)}`;
+}
+
+/** Parses a wire timestamp back to epoch milliseconds (microseconds are truncated). */
+export function parseTimestamp(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac] = m;
+  const days = daysFromCivil(Number(y), Number(mo), Number(d));
+  const millis = Math.floor(Number((frac ?? '0').padEnd(6, '0')) / 1000);
+  return days * 86_400_000 + Number(h) * 3_600_000 + Number(mi) * 60_000 + Number(s) * 1000 + millis;
+}
+
+// Howard Hinnant's days<->civil algorithms for the proleptic Gregorian calendar.
+function civilFromDays(z0: number) {
+  const z = z0 + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+function daysFromCivil(year0: number, month: number, day: number): number {
+  const year = month <= 2 ? year0 - 1 : year0;
+  const era = Math.floor(year / 400);
+  const yoe = year - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}

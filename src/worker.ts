@@ -1,0 +1,139 @@
+// Composition of one worker: database, broker, app, consumers, timers, outbox relay, HTTP.
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createApp, type App } from './app/index.ts';
+import { connectBroker, type Broker } from './adapters/amqp/broker.ts';
+import { createEventConsumer, createRpcConsumer } from './adapters/amqp/consumers.ts';
+import { createPublisher } from './adapters/amqp/publisher.ts';
+import { openDatabase } from './adapters/db/connect.ts';
+import { createOutboxRelay, type OutboxRelay } from './adapters/db/outbox-relay.ts';
+import { createStore } from './adapters/db/store.ts';
+import type { Database } from './adapters/db/tables.ts';
+import { createHttpFetcher } from './adapters/http/fetcher.ts';
+import { createMetrics, type Metrics } from './adapters/http/metrics.ts';
+import { startHttpServer } from './adapters/http/server.ts';
+import { createRouter } from './rpc/router.ts';
+import { createRoutes } from './rpc/routes.ts';
+
+export interface Worker {
+  app: App;
+  metrics: Metrics;
+  relay: OutboxRelay;
+  db: Kysely<Database>;
+  /** Stops consuming, finishes in-flight work, flushes the outbox and closes; bounded in time. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  clock?: () => number;
+  /** Register process-wide default metrics (off in tests that run several workers). */
+  defaultMetrics?: boolean;
+}
+
+export async function startWorker(config: Config, logger: Logger, options: WorkerOptions = {}): Promise<Worker> {
+  const metrics = createMetrics(options.defaultMetrics ?? true);
+  const db = await openDatabase(config.databaseUrl, config.dbPoolSize);
+  const store = createStore(db, config.txMaxRetries, {
+    onRetry: (reason, attempt, err) => {
+      metrics.retries.inc({ reason });
+      logger.warn({ reason, attempt, err }, 'transaction retried');
+    },
+  });
+  let relay: OutboxRelay | null = null;
+  const afterCommit = () => relay?.kick();
+  const app = createApp(
+    store,
+    {
+      http: createHttpFetcher(),
+      clock: options.clock ?? Date.now,
+      newId: randomUUID,
+      maxExecuteCount: config.maxExecuteCount,
+      actionTimeoutMs: config.actionTimeoutMs,
+      logger,
+    },
+    afterCommit,
+  );
+  const dispatch = createRouter(createRoutes(app), {
+    onError: (err, request) => {
+      if (err.status >= 500) logger.error({ err, ...request }, 'request failed');
+      else logger.info({ code: err.code, message: err.message, ...request }, 'request rejected');
+    },
+  });
+  const consumerDeps = { logger, metrics, afterCommit };
+  let inFlight = 0;
+  const track = <T extends unknown[]>(fn: (...args: T) => Promise<void>) => async (...args: T) => {
+    inFlight++;
+    try {
+      await fn(...args);
+    } finally {
+      inFlight--;
+    }
+  };
+  const broker: Broker = await connectBroker({
+    url: config.amqpUrl,
+    topology: config,
+    prefetch: config.prefetch,
+    logger,
+    consumers: [
+      { queue: config.subscribeQueue, handler: track(createEventConsumer(config.subscribeQueue, app.handleEvent, consumerDeps)) },
+      { queue: config.requestQueue, handler: track(createRpcConsumer(config.requestQueue, dispatch, consumerDeps)) },
+    ],
+    hooks: { onDisconnect: () => metrics.reconnects.inc() },
+  });
+  relay = createOutboxRelay(db, createPublisher(broker, config.eventExchange), logger, config.outboxPollMs, {
+    onPublished: (count, ageMs) => {
+      metrics.published.inc(count);
+      metrics.outboxLag.observe(ageMs / 1000);
+    },
+  });
+  relay.start();
+
+  let stopping = false;
+  let timerRun: Promise<void> | null = null;
+  const timerTick = () => {
+    if (timerRun || stopping) return;
+    timerRun = app.activeflows
+      .fireDueTimers()
+      .then((fired) => {
+        if (fired > 0) {
+          metrics.timersFired.inc(fired);
+          afterCommit();
+        }
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'timer scan failed'))
+      .finally(() => (timerRun = null));
+  };
+  const timerInterval = setInterval(timerTick, config.timerPollMs);
+
+  const server: Server | null = await startHttpServer(config.httpPort, metrics, {
+    healthy: () => !stopping,
+    ready: async () => !stopping && broker.isConnected() && (await db.selectFrom('flows').select('id').limit(1).execute().then(() => true, () => false)),
+  });
+  metrics.ready.set(1);
+  logger.info({ http_port: config.httpPort, request_queue: config.requestQueue, subscribe_queue: config.subscribeQueue }, 'worker started');
+
+  return {
+    app,
+    metrics,
+    relay,
+    db,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      metrics.ready.set(0);
+      clearInterval(timerInterval);
+      await broker.stopConsuming();
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      while ((inFlight > 0 || timerRun) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await relay.flush();
+      await relay.stop();
+      await broker.close();
+      await db.destroy();
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      logger.info({ in_flight_left: inFlight }, 'worker stopped');
+    },
+  };
+}
