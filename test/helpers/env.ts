@@ -1,6 +1,7 @@
 // Integration test environment: a fresh database and unique queue/exchange names per test file,
 // a worker started in-process against the real RabbitMQ and MariaDB, and a client that plays
 // the platform's other services (publishes events, sends RPC requests, collects our events).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
@@ -23,6 +24,7 @@ export interface ReceivedEvent {
 
 export interface TestEnv {
   config: Config;
+  /** The in-process worker started last. */
   worker: Worker;
   logs: Record<string, unknown>[];
   events: ReceivedEvent[];
@@ -36,6 +38,8 @@ export interface TestEnv {
   /** Runs a SQL query against this file's database. */
   query<T = any>(text: string, params?: unknown[]): Promise<T[]>;
   startAnotherWorker(overrides?: Record<string, string>): Promise<Worker>;
+  /** Runs a worker as a child process (`src/main.ts`), resolved once it logged that it started. */
+  spawnWorker(overrides?: Record<string, string>): Promise<ChildProcess>;
   close(): Promise<void>;
 }
 
@@ -49,7 +53,12 @@ export async function waitUntil<T>(probe: () => T | undefined | Promise<T | unde
   }
 }
 
-export async function createTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
+export interface EnvOptions {
+  /** Start the in-process worker (default true); without it, the test starts workers itself. */
+  startWorker?: boolean;
+}
+
+export async function createTestEnv(overrides: Record<string, string> = {}, options: EnvOptions = {}): Promise<TestEnv> {
   const tag = randomUUID().slice(0, 8);
   const database = `fm_test_${tag}`;
   const names = {
@@ -79,8 +88,13 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
   });
   const logger = pino({ level: config.logLevel }, sink);
   const workers: Worker[] = [];
-  const worker = await startWorker(config, logger, { defaultMetrics: false });
-  workers.push(worker);
+  const children: ChildProcess[] = [];
+  if (options.startWorker !== false) workers.push(await startWorker(config, logger, { defaultMetrics: false }));
+  if (options.startWorker === false) {
+    // Create the database and topology once, so events can be published before any worker runs.
+    const bootstrap = await startWorker(config, logger, { defaultMetrics: false });
+    await bootstrap.stop();
+  }
 
   const connection: ChannelModel = await amqp.connect(AMQP_URL, { noDelay: true });
   const client = await connection.createChannel();
@@ -113,7 +127,11 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
 
   return {
     config,
-    worker,
+    get worker() {
+      const last = workers[workers.length - 1];
+      if (!last) throw new Error('no in-process worker was started');
+      return last;
+    },
     logs,
     events,
     client,
@@ -145,7 +163,24 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
       workers.push(another);
       return another;
     },
+    spawnWorker(extra = {}) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        env: { ...process.env, ...env, LOG_LEVEL: 'info', ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      return new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('"worker started"')) resolve(child);
+        });
+        child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`worker exited with ${code} before starting: ${out}`)));
+      });
+    },
     async close() {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const w of workers) await w.stop();
       for (const q of [config.requestQueue, config.subscribeQueue, config.deadLetterQueue]) await client.deleteQueue(q).catch(() => undefined);
       for (const x of [config.eventExchange, ...config.subscribeExchanges]) await client.deleteExchange(x).catch(() => undefined);
