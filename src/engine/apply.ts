@@ -129,13 +129,14 @@ export function apply(state: FlowState, input: EngineInput, ctx: EngineContext):
       return run();
     }
     case 'push_actions':
-      pushAndEnter(draft, input.actions, ctx, trace);
+      // Copied: the stored stack is written to (goto's loop_count) and must not alias the input.
+      pushAndEnter(draft, structuredClone(input.actions), ctx, trace);
       return run();
     case 'add_actions': {
       const first = input.actions[0];
       if (!first) return { kind: 'rejected', code: 'invalid', message: 'actions: must not be empty' };
       const stackId = ctx.newId();
-      af.stack_map[stackId] = { id: stackId, actions: input.actions, return_stack_id: af.current_stack_id, return_action_id: current.id };
+      af.stack_map[stackId] = { id: stackId, actions: structuredClone(input.actions), return_stack_id: af.current_stack_id, return_action_id: current.id };
       af.forward_stack_id = stackId;
       af.forward_action_id = first.id;
       return settle(state, draft, ctx, trace);
@@ -145,15 +146,15 @@ export function apply(state: FlowState, input: EngineInput, ctx: EngineContext):
       if (af.current_stack_id !== input.service_id || !stack || stack.id === MAIN_STACK_ID) {
         return { kind: 'ignored', reason: `stack ${input.service_id} is not the current stack` };
       }
-      const back = locate(af, stack.return_stack_id, stack.return_action_id);
-      const next = back ? after(af, back.stackId, back.action) : after(af, stack.return_stack_id, { ...FINISH_ACTION, id: stack.return_action_id });
+      // As if the stack had run off its end (SPEC 2.1 rule 5), including a return to the start marker.
+      const next = after(af, stack.id, FINISH_ACTION);
       if (next.kind === 'position') moveTo(draft, next.position, ctx, trace);
       else if (next.kind === 'finished') {
         af.executed_actions.push(af.current_action);
         af.current_action = FINISH_ACTION;
         endFlow(draft, 'finished', next.why, trace);
       } else endFlow(draft, 'error', next.why, trace);
-      delete af.stack_map[input.service_id];
+      // The move pops the stopped stack (moveTo); if no move happened the cursor is still in it.
       return run();
     }
   }

@@ -89,9 +89,18 @@ export function jump(draft: FlowState, targetId: string, ctx: EngineContext, tra
   moveTo(draft, target, ctx, trace);
 }
 
-/** Pushes `actions` as a new stack returning to the current action, and moves into it. */
+/**
+ * Pushes `actions` as a new stack returning to the current action, and moves into it. Nothing to
+ * push moves on at once and stores no stack (returns the zero id).
+ */
 export function pushAndEnter(draft: FlowState, actions: Action[], ctx: EngineContext, trace: TraceStep[]): string {
   const af = draft.activeflow;
+  if (actions.length === 0) {
+    const { id, type } = af.current_action;
+    trace.push({ action_id: id, type, decision: 'push', note: 'no actions to push' });
+    move(draft, ctx, trace);
+    return ZERO_ID;
+  }
   const stackId = ctx.newId();
   af.stack_map[stackId] = {
     id: stackId,
@@ -102,7 +111,6 @@ export function pushAndEnter(draft: FlowState, actions: Action[], ctx: EngineCon
   const first = actions[0];
   trace.push({ action_id: af.current_action.id, type: af.current_action.type, decision: 'push', note: `${actions.length} actions as stack ${stackId}` });
   if (first) moveTo(draft, { stackId, action: first }, ctx, trace);
-  else move(draft, ctx, trace);
   return stackId;
 }
 

@@ -101,5 +101,21 @@ export function popStacksAbove(activeflow: Activeflow, targetStackId: string): v
   const chain = ancestry(activeflow, activeflow.current_stack_id);
   const targetIndex = chain.findIndex((stack) => stack.id === targetStackId);
   if (targetIndex <= 0) return;
-  for (const stack of chain.slice(0, targetIndex)) delete activeflow.stack_map[stack.id];
+  const dropped = new Set(chain.slice(0, targetIndex).map((stack) => stack.id));
+  // Stacks that return into a dropped one (add_actions) could never return: they go too, and so
+  // does a pending forward into any of them.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const stack of Object.values(activeflow.stack_map)) {
+      if (!dropped.has(stack.id) && dropped.has(stack.return_stack_id)) {
+        dropped.add(stack.id);
+        grew = true;
+      }
+    }
+  }
+  for (const id of dropped) delete activeflow.stack_map[id];
+  if (dropped.has(activeflow.forward_stack_id)) {
+    activeflow.forward_stack_id = ZERO_ID;
+    activeflow.forward_action_id = ZERO_ID;
+  }
 }

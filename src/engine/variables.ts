@@ -11,7 +11,10 @@ export function isPlatformVariable(name: string): boolean {
 /** Replaces every `${name}` with its value ("" when missing): one left-to-right pass, no recursion. */
 export function substituteString(text: string, variables: Variables): string {
   if (!text.includes('${')) return text;
-  return text.replace(PLACEHOLDER, (_match, name: string) => variables[name] ?? '');
+  // Own keys only: `${constructor}` must not read Object.prototype.
+  return text.replace(PLACEHOLDER, (_match, name: string) =>
+    Object.hasOwn(variables, name) ? (variables[name] ?? '') : '',
+  );
 }
 
 /** Substitutes every string inside a JSON value; numbers, booleans and null stay what they are. */
