@@ -3,6 +3,7 @@ import {
   formatTimestamp,
   injectedVariablesProblem,
   withoutPlatformVariables,
+  withVariables,
   NOT_DELETED,
   type Activeflow,
   type EngineInput,
@@ -106,11 +107,37 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
     return fired;
   }
 
+  /**
+   * Sets variables (POST /v1/variables/<id>/variables): values substituted at set time (SPEC 4),
+   * `voipbin.` names allowed (platform services). The row is locked; no event is published.
+   */
+  async function setVariables(id: string, updates: Variables): Promise<Variables> {
+    const problem = injectedVariablesProblem(updates);
+    if (problem !== null) throw new AppError('VARIABLES_TOO_LARGE', problem);
+    return store.transaction(async (tx) => {
+      const stored = await lockOrThrow(tx, id);
+      const variables = withVariables(stored.state.variables, updates, true);
+      await tx.updateActiveflow({ ...stored.state, variables }, stored.seq);
+      return variables;
+    });
+  }
+
+  /** Deletes one variable (DELETE /v1/variables/<id>/variables/<key>); a missing key is no error. */
+  async function deleteVariable(id: string, key: string): Promise<Variables> {
+    return store.transaction(async (tx) => {
+      const stored = await lockOrThrow(tx, id);
+      if (!Object.hasOwn(stored.state.variables, key)) return stored.state.variables;
+      const variables = Object.fromEntries(Object.entries(stored.state.variables).filter(([name]) => name !== key));
+      await tx.updateActiveflow({ ...stored.state, variables }, stored.seq);
+      return variables;
+    });
+  }
+
   function now(): string {
     return formatTimestamp(deps.clock());
   }
 
-  return { start, input, inputIfExists, hangupReference, fireDueTimers };
+  return { start, input, inputIfExists, hangupReference, fireDueTimers, setVariables, deleteVariable };
 }
 
 async function lockOrThrow(tx: Tx, id: string): Promise<StoredActiveflow> {

@@ -1,10 +1,11 @@
-// The route table of SPEC 5.3.
+// The route table of SPEC 5.3. Order matters where a literal segment shares a position with a
+// `:param` (`/v1/flows/count_by_customer` before `/v1/flows/:id`): the router takes the first match.
 import type { App } from '../app/index.ts';
 import type { Route } from './router.ts';
+import { createActiveflowRoutes } from './routes-activeflows.ts';
+import { createFlowRoutes } from './routes-flows.ts';
+import { createVariableRoutes } from './routes-variables.ts';
 
 export function createRoutes(app: App): Route[] {
-  return [
-    { method: 'POST', pattern: '/v1/flows', handler: async ({ data }) => (await app.flows.create(data)).flow },
-    { method: 'GET', pattern: '/v1/flows/:id', handler: ({ params }) => app.flows.get(params.id ?? '') },
-  ];
+  return [...createFlowRoutes(app), ...createActiveflowRoutes(app), ...createVariableRoutes(app)];
 }
