@@ -18,6 +18,9 @@ import { startHttpServer } from './adapters/http/server.ts';
 import { createRouter } from './rpc/router.ts';
 import { createRoutes } from './rpc/routes.ts';
 
+/** Wall-clock time with sub-millisecond precision, so timestamps carry real microseconds. */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
 export interface Worker {
   app: App;
   metrics: Metrics;
@@ -48,7 +51,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     store,
     {
       http: createHttpFetcher(),
-      clock: options.clock ?? Date.now,
+      clock: options.clock ?? preciseNow,
       newId: randomUUID,
       maxExecuteCount: config.maxExecuteCount,
       actionTimeoutMs: config.actionTimeoutMs,

@@ -4,6 +4,7 @@ import {
   injectedVariablesProblem,
   withoutPlatformVariables,
   withVariables,
+  isReadOnlyVariable,
   NOT_DELETED,
   type Activeflow,
   type EngineInput,
@@ -126,7 +127,7 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
   async function deleteVariable(id: string, key: string): Promise<Variables> {
     return store.transaction(async (tx) => {
       const stored = await lockOrThrow(tx, id);
-      if (!Object.hasOwn(stored.state.variables, key)) return stored.state.variables;
+      if (!Object.hasOwn(stored.state.variables, key) || isReadOnlyVariable(key)) return stored.state.variables;
       const variables = Object.fromEntries(Object.entries(stored.state.variables).filter(([name]) => name !== key));
       await tx.updateActiveflow({ ...stored.state, variables }, stored.seq);
       return variables;

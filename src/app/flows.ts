@@ -24,6 +24,10 @@ const updateSchema = z.object({
   on_complete_flow_id: uuid.optional(),
 });
 
+const actionsOnlySchema = z.object({
+  actions: z.unknown().refine((v) => v !== undefined, { message: 'required' }),
+});
+
 /** A saved flow and the warnings its analysis found (errors reject the save). */
 export interface SavedFlow {
   flow: Flow;
@@ -77,7 +81,7 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
   }
 
   async function update(id: string, data: unknown, onlyActions = false): Promise<SavedFlow> {
-    const input = parseData(onlyActions ? z.object({ actions: z.unknown() }) : updateSchema, data, 'data');
+    const input = parseData(onlyActions ? actionsOnlySchema : updateSchema, data, 'data');
     const checked = input.actions === undefined ? null : checkedActions(input.actions);
     const flow = await store.transaction(async (tx) => {
       const found = await lockLive(tx, id);

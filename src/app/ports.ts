@@ -68,7 +68,7 @@ export interface Store {
   getFlow(id: string): Promise<Flow | null>;
   listFlows(filter: FlowFilter, page: Page): Promise<Flow[]>;
   countFlows(filter: FlowFilter): Promise<number>;
-  /** Ids of running activeflows whose timer is due at `now`, oldest first, skipping locked rows. */
+  /** Ids of activeflows whose timer is due at `now`, oldest first (each is then locked by its input). */
   dueTimers(now: string, limit: number): Promise<string[]>;
   /** Ids of a customer's activeflows not yet deleted, a batch at a time. */
   customerActiveflowIds(customerId: string, limit: number): Promise<string[]>;

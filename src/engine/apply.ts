@@ -225,7 +225,9 @@ function settle(before: FlowState, draft: FlowState, ctx: EngineContext, trace: 
   const effects: Effect[] = [{ kind: 'event', type: 'activeflow_updated', activeflow: structuredClone(af) }];
   const justEnded = before.activeflow.status === 'running' && af.status === 'ended';
   const count = Number(draft.variables['voipbin.activeflow.complete_count'] ?? '0') || 0;
-  if (justEnded && af.on_complete_flow_id !== ZERO_ID && count + 1 < MAX_COMPLETE_CHAIN) {
+  // A deleted activeflow (DELETE, customer_deleted) starts no successor.
+  const chains = justEnded && af.end_reason !== 'deleted' && af.on_complete_flow_id !== ZERO_ID;
+  if (chains && count + 1 < MAX_COMPLETE_CHAIN) {
     effects.push({
       kind: 'start_on_complete',
       next: {

@@ -1,26 +1,30 @@
 // Wire timestamps without reading the clock: the engine formats the `now` it is given.
 
-/** Formats epoch milliseconds as the wire's UTC `YYYY-MM-DD HH:MM:SS.ffffff`. */
+/**
+ * Formats epoch milliseconds as the wire's UTC `YYYY-MM-DD HH:MM:SS.ffffff`; a fractional
+ * millisecond gives the microseconds (epoch microseconds stay exact below 2^53).
+ */
 export function formatTimestamp(epochMs: number): string {
-  const ms = Math.floor(epochMs);
-  const days = Math.floor(ms / 86_400_000);
-  const msOfDay = ms - days * 86_400_000;
+  const totalMicros = Math.round(epochMs * 1000);
+  const days = Math.floor(totalMicros / 86_400_000_000);
+  const microsOfDay = totalMicros - days * 86_400_000_000;
   const { year, month, day } = civilFromDays(days);
-  const hh = Math.floor(msOfDay / 3_600_000);
-  const mm = Math.floor((msOfDay % 3_600_000) / 60_000);
-  const ss = Math.floor((msOfDay % 60_000) / 1000);
-  const micros = (msOfDay % 1000) * 1000;
+  const secondsOfDay = Math.floor(microsOfDay / 1_000_000);
+  const hh = Math.floor(secondsOfDay / 3600);
+  const mm = Math.floor((secondsOfDay % 3600) / 60);
+  const ss = secondsOfDay % 60;
+  const micros = microsOfDay % 1_000_000;
   const p = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${p(year, 4)}-${p(month)}-${p(day)} ${p(hh)}:${p(mm)}:${p(ss)}.${p(micros, 6)}`;
 }
 
-/** Parses a wire timestamp back to epoch milliseconds (microseconds are truncated). */
+/** Parses a wire timestamp back to epoch milliseconds (microseconds become the fraction). */
 export function parseTimestamp(text: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac] = m;
   const days = daysFromCivil(Number(y), Number(mo), Number(d));
-  const millis = Math.floor(Number((frac ?? '0').padEnd(6, '0')) / 1000);
+  const millis = Number((frac ?? '0').padEnd(6, '0')) / 1000;
   return days * 86_400_000 + Number(h) * 3_600_000 + Number(mi) * 60_000 + Number(s) * 1000 + millis;
 }
 

@@ -8,6 +8,14 @@ export function isPlatformVariable(name: string): boolean {
   return name.slice(0, 8).toLowerCase() === 'voipbin.';
 }
 
+/**
+ * The activeflow's own identity (`voipbin.activeflow.*`): set at creation, read-only afterwards,
+ * so neither a flow nor an event can forge it or reset the on-complete chain depth (SPEC 2.3, 4).
+ */
+export function isReadOnlyVariable(name: string): boolean {
+  return name.slice(0, 19).toLowerCase() === 'voipbin.activeflow.';
+}
+
 /** Replaces every `${name}` with its value ("" when missing): one left-to-right pass, no recursion. */
 export function substituteString(text: string, variables: Variables): string {
   if (!text.includes('${')) return text;
@@ -80,10 +88,12 @@ export function utf8Length(text: string): number {
 /**
  * Sets variables on a copy of `variables`. With `substitute`, each value is substituted against
  * the variables as they were before this call (how `${voipbin.call.digits}5` appends a digit).
+ * Read-only names are left as they are.
  */
 export function withVariables(variables: Variables, updates: Variables, substitute: boolean): Variables {
   const out: Variables = { ...variables };
   for (const [key, value] of Object.entries(updates)) {
+    if (isReadOnlyVariable(key)) continue;
     out[key] = substitute ? substituteString(value, variables) : value;
   }
   return out;

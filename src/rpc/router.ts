@@ -96,7 +96,11 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
     const got = path[i] ?? '';
     if (want.startsWith(':')) {
       if (!got) return null;
-      params[want.slice(1)] = decodeURIComponent(got);
+      try {
+        params[want.slice(1)] = decodeURIComponent(got);
+      } catch {
+        throw new AppError('INVALID_ARGUMENT', `uri: malformed percent-encoding in ${want.slice(1)}`);
+      }
     } else if (want !== got) return null;
   }
   return params;

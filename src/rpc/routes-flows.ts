@@ -67,14 +67,6 @@ export function createFlowRoutes(app: App): Route[] {
       pattern: '/v1/flows/:id/actions',
       handler: async ({ params, data }) => {
         const id = uuidParam(params, 'id');
-        // flows.update would accept a body without `actions` and only touch tm_update.
-        if (
-          typeof data !== 'object' ||
-          data === null ||
-          (data as { actions?: unknown }).actions === undefined
-        ) {
-          throw new AppError('INVALID_ARGUMENT', 'actions: required');
-        }
         return (await app.flows.update(id, data, true)).flow;
       },
     },

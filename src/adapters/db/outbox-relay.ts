@@ -21,7 +21,8 @@ export interface RelayHooks {
   onError?: (err: unknown) => void;
 }
 
-const LOCK = 'flow_manager_outbox';
+/** The relay lock is per database: several deployments may share one MySQL server. */
+const LOCK_PREFIX = 'flow_manager_outbox.';
 const BATCH = 500;
 
 export function createOutboxRelay(db: Kysely<Database>, publisher: Publisher, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
@@ -33,7 +34,7 @@ export function createOutboxRelay(db: Kysely<Database>, publisher: Publisher, lo
   /** One drain under the lock; false when another worker holds the lock. */
   const drainOnce = () =>
     db.connection().execute(async (conn) => {
-      const got = await sql<{ got: number | null }>`SELECT GET_LOCK(${LOCK}, 0) AS got`.execute(conn);
+      const got = await sql<{ got: number | null }>`SELECT GET_LOCK(CONCAT(${LOCK_PREFIX}, DATABASE()), 0) AS got`.execute(conn);
       if (Number(got.rows[0]?.got) !== 1) return false;
       try {
         for (;;) {
@@ -46,7 +47,7 @@ export function createOutboxRelay(db: Kysely<Database>, publisher: Publisher, lo
           hooks.onPublished?.(rows.length, Date.now() - oldest);
         }
       } finally {
-        await sql`SELECT RELEASE_LOCK(${LOCK})`.execute(conn);
+        await sql`SELECT RELEASE_LOCK(CONCAT(${LOCK_PREFIX}, DATABASE()))`.execute(conn);
       }
     });
 

@@ -1,8 +1,10 @@
 // The small flow-control actions: variable_set, stop, block, empty.
+import { isReadOnlyVariable } from '../variables.ts';
 import type { Handler } from './handler.ts';
 
 /** `variable_set`: the value was substituted with the rest of the option when the cursor arrived. */
 export const variableSetHandler: Handler<'variable_set'> = ({ draft, option }) => {
+  if (isReadOnlyVariable(option.key)) return { kind: 'continue', note: `${option.key} is read-only: not set` };
   draft.variables[option.key] = option.value;
   return { kind: 'continue', note: `${option.key} = "${option.value}"` };
 };
