@@ -65,7 +65,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       else logger.info({ code: err.code, message: err.message, ...request }, 'request rejected');
     },
   });
-  const consumerDeps = { logger, metrics, afterCommit };
+  let stopping = false;
+  const consumerDeps = { logger, metrics, afterCommit, stopping: () => stopping };
   let inFlight = 0;
   const track = <T extends unknown[]>(fn: (...args: T) => Promise<void>) => async (...args: T) => {
     inFlight++;
@@ -94,7 +95,6 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   });
   relay.start();
 
-  let stopping = false;
   let timerRun: Promise<void> | null = null;
   const timerTick = () => {
     if (timerRun || stopping) return;

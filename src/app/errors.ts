@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   ACTION_NOT_FOUND: { status: 404, grpc: 'NOT_FOUND', retryable: false, summary: 'no such action in the flow' },
   ALREADY_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', retryable: false, summary: 'a resource with this id exists' },
   STALE_ACTION: { status: 409, grpc: 'FAILED_PRECONDITION', retryable: false, summary: 'the activeflow is not at the given action' },
+  DATABASE_UNAVAILABLE: { status: 503, grpc: 'UNAVAILABLE', retryable: true, summary: 'the database did not answer; retried in place, then requeued' },
   INTERNAL: { status: 500, grpc: 'INTERNAL', retryable: true, summary: 'an unexpected failure; the request may be retried' },
 } as const;
 

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
 import type { ActiveflowFilter, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
+import { AppError } from '../../app/errors.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { backoffMs, retryableReason } from './retry.ts';
 import type { Database } from './tables.ts';
@@ -21,7 +22,10 @@ export function createStore(db: Kysely<Database>, maxRetries: number, hooks: Sto
           return await db.transaction().execute((trx) => work(createTx(trx)));
         } catch (err) {
           const reason = retryableReason(err);
-          if (reason === null || attempt >= maxRetries) throw err;
+          if (reason === null) throw err;
+          if (attempt >= maxRetries) {
+            throw new AppError('DATABASE_UNAVAILABLE', `database: ${reason} after ${attempt + 1} attempts`, [], { cause: err });
+          }
           hooks.onRetry?.(reason, attempt + 1, err);
           await sleep(backoffMs(attempt));
         }
