@@ -1,0 +1,157 @@
+// npm run bench: our worker against the floor, in one run, on this machine. Prints a table and
+// writes bench/results/latest.json. BENCH_SECONDS, BENCH_ROWS_LARGE tune the duration and size.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import amqp from 'amqplib';
+import { createConnection } from 'mysql2/promise';
+import { createLoop, driveFloor, driveOurs, type Measure } from './driver.ts';
+import { prefill } from './prefill.ts';
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const MYSQL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const DB = 'fm_bench';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = 2;
+const LARGE = Number(process.env.BENCH_ROWS_LARGE ?? 1_000_000);
+const SMALL = 10_000;
+const CONCURRENCY = 200;
+const RATE = 500;
+const tag = randomUUID().slice(0, 6);
+const names = {
+  QUEUE_REQUEST: `bench-${tag}.request`,
+  QUEUE_SUBSCRIBE: `bench-${tag}.subscribe`,
+  EXCHANGE_EVENT: `bench-${tag}.event`,
+  SUBSCRIBE_EXCHANGES: `bench-${tag}.call-event`,
+  DEAD_LETTER_QUEUE: `bench-${tag}.dead-letter`,
+};
+const workerEnv = { ...process.env, ...names, AMQP_URL, DATABASE_URL: `${MYSQL}/${DB}`, HTTP_PORT: '0', LOG_LEVEL: 'warn', MAX_EXECUTE_COUNT: '100' };
+
+let nextPort = 19700;
+
+/** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
+async function spawnScript(script: string): Promise<ChildProcess> {
+  const port = nextPort++;
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...workerEnv, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`${script} exited: ${out}`);
+    if (Date.now() > deadline) throw new Error(`${script} did not become ready: ${out}`);
+    if (script === 'bench/floor.ts' ? out.includes('floor started') : await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** CPU seconds and peak RSS (MiB) of a process, from /proc. */
+function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number) {
+  const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts')));
+  const before = workers.map((w) => usage(w.pid!));
+  const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
+  const after = workers.map((w) => usage(w.pid!));
+  for (const w of workers) w.kill('SIGTERM');
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+  const cpu = after.reduce((s, a, i) => s + a.cpuSeconds - before[i]!.cpuSeconds, 0) / m.seconds;
+  return { label, ...m, cpuCores: cpu, peakRssMiB: Math.max(...after.map((a) => a.peakRssMiB)) };
+}
+
+async function measureFloor(label: string, channel: amqp.Channel, rate?: number) {
+  const floor = await spawnScript('bench/floor.ts');
+  const before = usage(floor.pid!);
+  const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
+  const after = usage(floor.pid!);
+  floor.kill('SIGTERM');
+  await new Promise((r) => floor.once('exit', r));
+  return { label, ...m, cpuCores: (after.cpuSeconds - before.cpuSeconds) / m.seconds, peakRssMiB: after.peakRssMiB };
+}
+
+async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t = performance.now();
+    await sql.query(text);
+    runs.push(performance.now() - t);
+  }
+  return runs.sort((a, b) => a - b)[3]!;
+}
+
+const admin = await createConnection({ uri: MYSQL });
+await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+const boot = await spawnScript('src/main.ts');
+boot.kill('SIGTERM');
+await new Promise((r) => boot.once('exit', r));
+const sql = await createConnection({ uri: `${MYSQL}/${DB}` });
+const connection = await amqp.connect(AMQP_URL, { noDelay: true });
+const channel = await connection.createChannel();
+
+const customer = randomUUID();
+const flowId = randomUUID();
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const actions = [
+  { id: id(1), next_id: id(0), type: 'answer', option: {} },
+  { id: id(2), next_id: id(0), type: 'talk', option: { text: 'menu' } },
+  { id: id(3), next_id: id(0), type: 'digits_receive', option: { length: 1 } },
+  { id: id(4), next_id: id(0), type: 'branch', option: { target_ids: { '1': id(5) }, default_target_id: id(5) } },
+  { id: id(5), next_id: id(0), type: 'talk', option: { text: 'bye' } },
+  { id: id(6), next_id: id(0), type: 'hangup', option: {} },
+].map((a) => ({ ...a, next_id: '00000000-0000-0000-0000-000000000000' }));
+await sql.query(
+  `INSERT INTO flows (id, customer_id, type, name, detail, actions, on_complete_flow_id, seq, tm_create, tm_update, tm_delete)
+   VALUES (?, ?, 'flow', 'bench', '', ?, '00000000-0000-0000-0000-000000000000', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '9999-01-01 00:00:00')`,
+  [flowId, customer, JSON.stringify(actions)],
+);
+const flow = { customer, id: flowId };
+const rows: object[] = [];
+const log = (r: { label: string } & Measure & { cpuCores: number; peakRssMiB: number }) => {
+  rows.push(r);
+  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB`);
+};
+
+await prefill(sql, SMALL, randomUUID(), randomUUID());
+log(await measureFloor('floor, saturation', channel));
+log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows`, channel, flow));
+log(await measureFloor(`floor, offered ${RATE}/s`, channel, RATE));
+log(await measureWorkers(1, `ours 1 worker, offered ${RATE}/s`, channel, flow, RATE));
+log(await measureWorkers(2, 'ours 2 workers, saturation', channel, flow));
+const t0 = performance.now();
+await prefill(sql, LARGE - SMALL, randomUUID(), randomUUID());
+console.log(`prefilled to ${LARGE} rows in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows`, channel, flow));
+const countAll = await timeQuery(sql, 'SELECT current_action_type, COUNT(*) FROM activeflows GROUP BY current_action_type');
+const countRunning = await timeQuery(sql, "SELECT current_action_type, COUNT(*) FROM activeflows WHERE status = 'running' AND deleted = 0 GROUP BY current_action_type");
+console.log(`count grouped by current_action_type over ${LARGE} rows: all ${countAll.toFixed(1)} ms, running only ${countRunning.toFixed(1)} ms (median of 7)`);
+
+const floorSat = rows[0] as unknown as Measure;
+const oursSat = rows[1] as unknown as Measure;
+const summary = {
+  when: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
+  settings: { seconds: SECONDS, concurrency: CONCURRENCY, offeredRate: RATE, prefetch: 64, pool: 10 },
+  results: rows,
+  ratioToFloor: oursSat.perSecond / floorSat.perSecond,
+  countGroupedMs: { all: countAll, runningOnly: countRunning, rows: LARGE },
+};
+console.log(`throughput ratio ours/floor at saturation: ${summary.ratioToFloor.toFixed(2)}`);
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', JSON.stringify(summary, null, 2));
+for (const q of [names.QUEUE_REQUEST, names.QUEUE_SUBSCRIBE, names.DEAD_LETTER_QUEUE, 'bench.floor.in']) await channel.deleteQueue(q);
+for (const x of [names.EXCHANGE_EVENT, names.SUBSCRIBE_EXCHANGES, 'bench.floor.out']) await channel.deleteExchange(x);
+await connection.close();
+await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+await admin.end();
+await sql.end();
+process.exit(0);
