@@ -33,7 +33,8 @@ let nextPort = 19700;
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
 async function spawnScript(script: string): Promise<ChildProcess> {
   const port = nextPort++;
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const profile = process.env.BENCH_PROFILE && script === 'src/main.ts' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     env: { ...workerEnv, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

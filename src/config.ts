@@ -24,6 +24,7 @@ const schema = z.object({
   TIMER_POLL_MS: int(10).default(1000),
   OUTBOX_POLL_MS: int(10).default(500),
   TX_MAX_RETRIES: int(0).default(5),
+  BATCH_MAX: int(1).default(32),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
 });
 
@@ -46,6 +47,7 @@ export type Config = Readonly<{
   timerPollMs: number;
   outboxPollMs: number;
   txMaxRetries: number;
+  batchMax: number;
   shutdownTimeoutMs: number;
 }>;
 
@@ -80,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timerPollMs: e.TIMER_POLL_MS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     txMaxRetries: e.TX_MAX_RETRIES,
+    batchMax: e.BATCH_MAX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

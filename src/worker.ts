@@ -58,6 +58,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       logger,
     },
     afterCommit,
+    { batchMax: config.batchMax },
   );
   const dispatch = createRouter(createRoutes(app), {
     onError: (err, request) => {

@@ -30,6 +30,14 @@ export interface InputResult {
   activeflow: Activeflow;
 }
 
+/** One input of a group commit. */
+export interface BatchItem {
+  id: string;
+  input: EngineInput;
+  messageId?: string;
+}
+export type BatchResult = { ok: true; result: InputResult | null } | { ok: false; error: AppError };
+
 export type ActiveflowUseCases = ReturnType<typeof createActiveflowUseCases>;
 
 export function createActiveflowUseCases(store: Store, deps: AppDeps) {
@@ -62,16 +70,43 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
     });
   }
 
+  /** Applies one engine input to one activeflow inside the given transaction. */
+  async function inputIn(tx: Tx, id: string, engineInput: EngineInput, messageId?: string): Promise<InputResult> {
+    const stored = await lockOrThrow(tx, id);
+    if (messageId && !(await tx.markProcessed(messageId, now()))) {
+      return { outcome: { kind: 'duplicate' }, activeflow: stored.state.activeflow };
+    }
+    const outcome = await drive(tx, deps, stored, engineInput);
+    const activeflow = outcome.kind === 'settled' ? outcome.state.activeflow : stored.state.activeflow;
+    return { outcome, activeflow };
+  }
+
   /** Applies one engine input to one activeflow in its own transaction. */
   async function input(id: string, engineInput: EngineInput, messageId?: string): Promise<InputResult> {
-    return store.transaction(async (tx) => {
-      const stored = await lockOrThrow(tx, id);
-      if (messageId && !(await tx.markProcessed(messageId, now()))) {
-        return { outcome: { kind: 'duplicate' }, activeflow: stored.state.activeflow };
+    return store.transaction((tx) => inputIn(tx, id, engineInput, messageId));
+  }
+
+  /**
+   * Applies inputs for distinct activeflows in ONE transaction (group commit). An input rejected
+   * with an application error is undone alone (its buffered writes dropped); any other failure
+   * aborts and retries the whole batch. Unknown activeflows give null, like `inputIfExists`.
+   */
+  async function inputBatch(items: BatchItem[]): Promise<BatchResult[]> {
+    const ids = items.map((item) => item.id);
+    const messageIds = items.flatMap((item) => (item.messageId ? [item.messageId] : []));
+    return store.batch(ids, messageIds, async (tx) => {
+      const results: BatchResult[] = [];
+      for (const item of items) {
+        const mark = tx.savepoint();
+        try {
+          results.push({ ok: true, result: await inputIn(tx, item.id, item.input, item.messageId) });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          tx.rollbackTo(mark);
+          results.push(err.code === 'ACTIVEFLOW_NOT_FOUND' ? { ok: true, result: null } : { ok: false, error: err });
+        }
       }
-      const outcome = await drive(tx, deps, stored, engineInput);
-      const activeflow = outcome.kind === 'settled' ? outcome.state.activeflow : stored.state.activeflow;
-      return { outcome, activeflow };
+      return results;
     });
   }
 
@@ -138,7 +173,7 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
     return formatTimestamp(deps.clock());
   }
 
-  return { start, input, inputIfExists, hangupReference, fireDueTimers, setVariables, deleteVariable };
+  return { start, input, inputBatch, inputIfExists, hangupReference, fireDueTimers, setVariables, deleteVariable };
 }
 
 async function lockOrThrow(tx: Tx, id: string): Promise<StoredActiveflow> {

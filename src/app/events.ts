@@ -1,5 +1,5 @@
 // The events consumed on the subscribe queue (SPEC 5.4), dispatched by type.
-import type { ActiveflowUseCases } from './activeflows.ts';
+import type { ActiveflowUseCases, BatchItem, InputResult } from './activeflows.ts';
 import { deleteCustomer } from './cleanup.ts';
 import type { FlowUseCases } from './flows.ts';
 import type { Store } from './ports.ts';
@@ -9,7 +9,12 @@ import { AppError } from './errors.ts';
 /** What became of one event; `ignored` covers other types, stale and duplicate inputs. */
 export type EventResult = 'processed' | 'ignored' | 'duplicate';
 
-export function createEventHandler(store: Store, activeflows: ActiveflowUseCases, flows: FlowUseCases) {
+export function createEventHandler(
+  store: Store,
+  activeflows: ActiveflowUseCases,
+  flows: FlowUseCases,
+  actionDone: (item: BatchItem) => Promise<InputResult | null>,
+) {
   /** Handles one decoded envelope; throws AppError for bad input (the caller dead-letters it). */
   return async function handleEvent(envelope: unknown, messageId?: string): Promise<EventResult> {
     if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
@@ -25,11 +30,11 @@ export function createEventHandler(store: Store, activeflows: ActiveflowUseCases
       }
       case 'action_done': {
         const input = parseData(actionDoneSchema, data, 'data');
-        const result = await activeflows.inputIfExists(
-          input.activeflow_id,
-          { type: 'action_done', action_id: input.action_id, ...(input.variables ? { variables: input.variables } : {}) },
-          messageId,
-        );
+        const result = await actionDone({
+          id: input.activeflow_id,
+          input: { type: 'action_done', action_id: input.action_id, ...(input.variables ? { variables: input.variables } : {}) },
+          ...(messageId ? { messageId } : {}),
+        });
         if (!result) return 'ignored';
         if (result.outcome.kind === 'duplicate') return 'duplicate';
         return result.outcome.kind === 'settled' ? 'processed' : 'ignored';

@@ -1,5 +1,6 @@
 // The application: every use case wired to its ports. Built once per worker.
-import { createActiveflowUseCases } from './activeflows.ts';
+import { createActiveflowUseCases, type BatchItem } from './activeflows.ts';
+import { createBatcher } from './batcher.ts';
 import { createEventHandler } from './events.ts';
 import { createFlowUseCases } from './flows.ts';
 import type { Store } from './ports.ts';
@@ -7,9 +8,16 @@ import type { AppDeps } from './runner.ts';
 
 export type App = ReturnType<typeof createApp>;
 
-export function createApp(store: Store, deps: AppDeps, afterCommit: () => void = () => undefined) {
+export interface AppOptions {
+  /** Most action_done inputs per group-commit transaction; 1 = one transaction per input. */
+  batchMax?: number;
+}
+
+export function createApp(store: Store, deps: AppDeps, afterCommit: () => void = () => undefined, options: AppOptions = {}) {
   const activeflows = createActiveflowUseCases(store, deps);
   const flows = createFlowUseCases(store, deps, afterCommit);
-  const handleEvent = createEventHandler(store, activeflows, flows);
+  const batchMax = options.batchMax ?? 1;
+  const actionDone = batchMax > 1 ? createBatcher(activeflows, batchMax).submit : (item: BatchItem) => activeflows.inputIfExists(item.id, item.input, item.messageId);
+  const handleEvent = createEventHandler(store, activeflows, flows, actionDone);
   return { store, deps, activeflows, flows, handleEvent, afterCommit };
 }

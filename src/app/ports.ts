@@ -58,10 +58,22 @@ export interface Tx {
   enqueue(events: OutgoingEvent[], now: string): Promise<void>;
 }
 
+/**
+ * A transaction of a group commit: the rows of a batch are locked with one query up front and
+ * every write is buffered and flushed with one statement per table at commit. A savepoint marks
+ * the buffers so one input's writes can be dropped alone.
+ */
+export interface BatchTx extends Tx {
+  savepoint(): number;
+  rollbackTo(mark: number): void;
+}
+
 /** The database: transactions, and reads that need no lock. */
 export interface Store {
   /** Runs `work` in one transaction, retrying it whole on deadlocks, lock timeouts and lost connections. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Like `transaction`, for a group commit over these activeflows and input ids (same retries). */
+  batch<T>(activeflowIds: string[], messageIds: string[], work: (tx: BatchTx) => Promise<T>): Promise<T>;
   getActiveflow(id: string): Promise<StoredActiveflow | null>;
   listActiveflows(filter: ActiveflowFilter, page: Page): Promise<Activeflow[]>;
   countActiveflows(filter: ActiveflowFilter, groupBy?: 'status' | 'current_action_type' | 'flow_id'): Promise<number | { key: string; count: number }[]>;

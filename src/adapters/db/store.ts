@@ -4,9 +4,13 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
 import type { ActiveflowFilter, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
 import { AppError } from '../../app/errors.ts';
+import { openBatch } from './batch-tx.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { backoffMs, retryableReason } from './retry.ts';
 import type { Database } from './tables.ts';
+
+/** MySQL's duplicate-key error. */
+const ER_DUP_ENTRY = 1062;
 
 export interface StoreHooks {
   /** Called before each retry of a transaction, with the reason (for metrics and logs). */
@@ -15,22 +19,32 @@ export interface StoreHooks {
 
 /** Creates the MySQL store. `maxRetries` bounds how often one transaction is run again. */
 export function createStore(db: Kysely<Database>, maxRetries: number, hooks: StoreHooks = {}): Store {
-  return {
-    async transaction(work) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await db.transaction().execute((trx) => work(createTx(trx)));
-        } catch (err) {
-          const reason = retryableReason(err);
-          if (reason === null) throw err;
-          if (attempt >= maxRetries) {
-            throw new AppError('DATABASE_UNAVAILABLE', `database: ${reason} after ${attempt + 1} attempts`, [], { cause: err });
-          }
-          hooks.onRetry?.(reason, attempt + 1, err);
-          await sleep(backoffMs(attempt));
+  /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
+  async function withRetries<T>(run: (trx: Transaction<Database>) => Promise<T>, retryDuplicate = false): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await db.transaction().execute(run);
+      } catch (err) {
+        const duplicate = retryDuplicate && (err as { errno?: unknown }).errno === ER_DUP_ENTRY;
+        const reason = duplicate ? 'duplicate_input_id' : retryableReason(err);
+        if (reason === null) throw err;
+        if (attempt >= maxRetries) {
+          throw new AppError('DATABASE_UNAVAILABLE', `database: ${reason} after ${attempt + 1} attempts`, [], { cause: err });
         }
+        hooks.onRetry?.(reason, attempt + 1, err);
+        await sleep(backoffMs(attempt));
       }
-    },
+    }
+  }
+  return {
+    transaction: (work) => withRetries((trx) => work(createTx(trx))),
+    batch: (activeflowIds, messageIds, work) =>
+      withRetries(async (trx) => {
+        const { tx, flush } = await openBatch(trx, createTx(trx), activeflowIds, messageIds);
+        const result = await work(tx);
+        await flush();
+        return result;
+      }, true),
     async getActiveflow(id) {
       const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
       return row ? { state: activeflowRowToState(row), seq: Number(row.seq) } : null;

@@ -1,0 +1,83 @@
+// Group commit for action_done: inputs for different activeflows that arrive while earlier ones
+// are being committed are applied together in one transaction (ActiveflowUseCases.inputBatch).
+// Each input still resolves (and so is acknowledged) only after its batch committed.
+import type { ActiveflowUseCases, BatchItem, BatchResult } from './activeflows.ts';
+import type { InputResult } from './activeflows.ts';
+
+export interface Batcher {
+  submit(item: BatchItem): Promise<InputResult | null>;
+}
+
+interface Pending {
+  item: BatchItem;
+  resolve: (result: InputResult | null) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * `maxBatch` inputs at most per transaction, `maxInFlight` transactions at once. An input for an
+ * activeflow already in a batch waits for the next one, so one activeflow's inputs stay in order.
+ */
+export function createBatcher(activeflows: Pick<ActiveflowUseCases, 'inputBatch'>, maxBatch: number, maxInFlight = 2): Batcher {
+  const queue: Pending[] = [];
+  const busy = new Set<string>();
+  let inFlight = 0;
+  let scheduled = false;
+
+  const settle = (batch: Pending[], results: BatchResult[]) => {
+    batch.forEach((pending, index) => {
+      const result = results[index];
+      if (!result) pending.reject(new Error('batch returned no result for an input'));
+      else if (result.ok) pending.resolve(result.result);
+      else pending.reject(result.error);
+    });
+  };
+
+  const pump = () => {
+    scheduled = false;
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch: Pending[] = [];
+      const ids = new Set<string>();
+      for (let i = 0; i < queue.length && batch.length < maxBatch; ) {
+        const pending = queue[i]!;
+        if (busy.has(pending.item.id) || ids.has(pending.item.id)) {
+          i++;
+          continue;
+        }
+        ids.add(pending.item.id);
+        batch.push(pending);
+        queue.splice(i, 1);
+      }
+      if (batch.length === 0) return;
+      inFlight++;
+      for (const id of ids) busy.add(id);
+      activeflows
+        .inputBatch(batch.map((p) => p.item))
+        .then(
+          (results) => settle(batch, results),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        )
+        .finally(() => {
+          inFlight--;
+          for (const id of ids) busy.delete(id);
+          schedule();
+        });
+    }
+  };
+
+  // Deliveries that arrive in the same turn of the event loop join the same batch.
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(pump);
+  };
+
+  return {
+    submit(item) {
+      return new Promise((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        schedule();
+      });
+    },
+  };
+}

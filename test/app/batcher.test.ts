@@ -1,0 +1,64 @@
+// The group-commit batcher, against a recording fake of inputBatch (no database needed).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppError } from '../../src/app/errors.ts';
+import { createBatcher } from '../../src/app/batcher.ts';
+import type { BatchItem, BatchResult } from '../../src/app/activeflows.ts';
+
+const item = (id: string, n: number): BatchItem => ({ id, input: { type: 'action_done', action_id: String(n) } });
+
+function fake(delayMs = 5) {
+  const batches: BatchItem[][] = [];
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  return {
+    batches,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    async inputBatch(items: BatchItem[]): Promise<BatchResult[]> {
+      batches.push(items);
+      maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+      await new Promise((r) => setTimeout(r, delayMs));
+      concurrent--;
+      return items.map((i) =>
+        i.id === 'bad'
+          ? { ok: false, error: new AppError('INVALID_ARGUMENT', 'bad input') }
+          : { ok: true, result: { outcome: { kind: 'duplicate' }, activeflow: { id: i.id } as never } },
+      );
+    },
+  };
+}
+
+describe('group-commit batcher', () => {
+  it('puts inputs that arrive together into one batch, one per activeflow, in arrival order', async () => {
+    const f = fake();
+    const batcher = createBatcher(f, 10, 1);
+    await Promise.all([item('a', 1), item('b', 1), item('a', 2), item('c', 1), item('a', 3)].map((i) => batcher.submit(i)));
+    assert.deepEqual(
+      f.batches.map((b) => b.map((i) => `${i.id}${i.input.type === 'action_done' ? i.input.action_id : ''}`)),
+      [['a1', 'b1', 'c1'], ['a2'], ['a3']],
+    );
+  });
+
+  it('never has more than maxInFlight batches running, nor more than maxBatch inputs in one', async () => {
+    const f = fake(10);
+    const batcher = createBatcher(f, 3, 2);
+    await Promise.all(Array.from({ length: 20 }, (_, n) => batcher.submit(item(`af${n}`, n))));
+    assert.ok(f.maxConcurrent <= 2, `max concurrent ${f.maxConcurrent}`);
+    assert.ok(f.batches.every((b) => b.length <= 3));
+    assert.equal(f.batches.flat().length, 20);
+  });
+
+  it('rejects only the input that failed; the others of its batch resolve', async () => {
+    const batcher = createBatcher(fake(), 10, 1);
+    const results = await Promise.allSettled([batcher.submit(item('x', 1)), batcher.submit(item('bad', 1)), batcher.submit(item('y', 1))]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('rejects every input of a batch whose transaction failed', async () => {
+    const batcher = createBatcher({ inputBatch: () => Promise.reject(new Error('db down')) }, 10, 1);
+    const results = await Promise.allSettled([batcher.submit(item('x', 1)), batcher.submit(item('y', 1))]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  });
+});
