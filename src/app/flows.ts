@@ -1,15 +1,22 @@
 // Flow use cases: create, update, delete with validation and flow_* events (SPEC 5.3, 5.5).
 import { z } from 'zod';
-import { formatTimestamp, FLOW_TYPES, NOT_DELETED, ZERO_ID, type Action, type Flow, type ReferenceType } from '../engine/index.ts';
-import { analyzeFlow, parseActions } from '../engine/validate/index.ts';
+import { formatTimestamp, FLOW_TYPES, NOT_DELETED, REFERENCE_TYPES, ZERO_ID, type Action, type Flow, type ReferenceType } from '../engine/index.ts';
+import { analyzeFlow, parseActions, type AnalyzeOptions } from '../engine/validate/index.ts';
 import type { ValidationReport } from '../engine/validate/diagnostics.ts';
 import { AppError } from './errors.ts';
 import type { Store, Tx } from './ports.ts';
 import { outgoingEvent, type AppDeps } from './runner.ts';
 import { parseData, uuid } from './schemas.ts';
 
+/**
+ * A flow is a template: no reference type is known for it until an activeflow starts. A client
+ * that knows the medium may say so (`reference_type`), and only then is MEDIA_NOT_ALLOWED reported.
+ */
+const referenceTypeHint = z.enum(REFERENCE_TYPES).optional();
+
 const createSchema = z.object({
   id: uuid.optional(),
+  reference_type: referenceTypeHint,
   customer_id: uuid,
   type: z.enum(FLOW_TYPES).default('flow'),
   name: z.string().max(255).default(''),
@@ -18,6 +25,7 @@ const createSchema = z.object({
   on_complete_flow_id: uuid.optional().default(ZERO_ID),
 });
 const updateSchema = z.object({
+  reference_type: referenceTypeHint,
   name: z.string().max(255).optional(),
   detail: z.string().optional(),
   actions: z.unknown().optional(),
@@ -25,10 +33,14 @@ const updateSchema = z.object({
 });
 
 const actionsOnlySchema = z.object({
+  reference_type: referenceTypeHint,
   actions: z.unknown().refine((v) => v !== undefined, { message: 'required' }),
 });
 
-/** A saved flow and the warnings its analysis found (errors reject the save). */
+/**
+ * A saved flow and the warnings its analysis found (errors reject the save). The RPC reply is the
+ * Flow plus a `warnings` field; the flow_* events carry the Flow alone.
+ */
 export interface SavedFlow {
   flow: Flow;
   warnings: ValidationReport['warnings'];
@@ -43,7 +55,7 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
     if (!parsed.ok) {
       throw new AppError('INVALID_FLOW', `actions: ${parsed.diagnostics.map((d) => d.message).join('; ')}`, parsed.diagnostics);
     }
-    const report = analyzeFlow(parsed.actions, referenceType ? { referenceType } : {});
+    const report = analyzeFlow(parsed.actions, analyzeOptions(referenceType));
     if (!report.valid) {
       throw new AppError('INVALID_FLOW', `actions: ${report.errors.map((d) => d.message).join('; ')}`, report.errors);
     }
@@ -58,7 +70,7 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
 
   async function create(data: unknown): Promise<SavedFlow> {
     const input = parseData(createSchema, data, 'data');
-    const { actions, report } = checkedActions(input.actions);
+    const { actions, report } = checkedActions(input.actions, input.reference_type);
     const stamp = formatTimestamp(deps.clock());
     const flow: Flow = {
       id: input.id ?? deps.newId(),
@@ -82,7 +94,7 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
 
   async function update(id: string, data: unknown, onlyActions = false): Promise<SavedFlow> {
     const input = parseData(onlyActions ? actionsOnlySchema : updateSchema, data, 'data');
-    const checked = input.actions === undefined ? null : checkedActions(input.actions);
+    const checked = input.actions === undefined ? null : checkedActions(input.actions, input.reference_type);
     const flow = await store.transaction(async (tx) => {
       const found = await lockLive(tx, id);
       const next: Flow = { ...found.flow, tm_update: formatTimestamp(deps.clock()) };
@@ -94,7 +106,10 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
       return next;
     });
     afterCommit();
-    return { flow, warnings: checked?.report.warnings ?? [] };
+    // Without new actions the stored ones are analysed for the reply only: they were accepted when
+    // saved, so a finding the analysis has learnt since never rejects a rename.
+    const warnings = checked?.report.warnings ?? analyzeFlow(flow.actions, analyzeOptions(input.reference_type)).warnings;
+    return { flow, warnings };
   }
 
   /** Soft-deletes a flow (running activeflows keep their copy of its actions). */
@@ -118,13 +133,18 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
 
   /** Static analysis without saving (POST /v1/flows/validate). */
   function validate(data: unknown): ValidationReport {
-    const input = parseData(z.object({ actions: z.unknown(), reference_type: z.enum(['call', 'sms', 'conversation', 'api']).optional() }), data, 'data');
+    const input = parseData(z.object({ actions: z.unknown(), reference_type: referenceTypeHint }), data, 'data');
     const parsed = parseActions(input.actions, deps.newId);
     if (!parsed.ok) return { valid: false, errors: parsed.diagnostics, warnings: [] };
-    return analyzeFlow(parsed.actions, input.reference_type ? { referenceType: input.reference_type } : {});
+    return analyzeFlow(parsed.actions, analyzeOptions(input.reference_type));
   }
 
   return { create, update, remove, get, validate, checkedActions };
+}
+
+/** What the analysis knows beyond the actions: the medium, only when the request names it. */
+function analyzeOptions(referenceType: ReferenceType | undefined): AnalyzeOptions {
+  return referenceType ? { referenceType } : {};
 }
 
 async function lockLive(tx: Tx, id: string): Promise<{ flow: Flow; seq: number }> {

@@ -86,9 +86,14 @@ export async function runRpcCommand(
         : { ...(document as Record<string, unknown>) };
       if (options.customer) body.customer_id = options.customer;
       if (options.name) body.name = options.name;
+      if (options.referenceType) body.reference_type = options.referenceType;
       if (!body.customer_id)
         throw new UsageError('flow create: --customer is required when the file has no customer_id');
-      return send('POST', '/v1/flows', body);
+      const reply = await rpc.request('POST', '/v1/flows', body);
+      const code = report(reply, io);
+      // Saved despite its warnings: say so where a person sees it, the JSON on stdout stays whole.
+      if (reply.status_code === 200) printWarnings((reply.data as { warnings?: unknown }).warnings, io);
+      return code;
     }
     case 'flow list':
       return send('GET', `/v1/flows${pageQuery()}`, {
@@ -168,6 +173,17 @@ export function parseVars(pairs: string[]): Record<string, string> {
     out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
+}
+
+/** One `WARNING CODE action_id message` line per warning of a saved flow, on stderr. */
+function printWarnings(warnings: unknown, io: CliIo): void {
+  if (!Array.isArray(warnings)) return;
+  for (const w of warnings as { code?: string; severity?: string; action_id?: string; message?: string }[]) {
+    if (w && w.code && w.severity && w.action_id && w.message)
+      io.err(
+        `${formatDiagnostic({ code: w.code, severity: w.severity, action_id: w.action_id, message: w.message })}\n`,
+      );
+  }
 }
 
 /** Prints a reply: the data as JSON on 200 (exit 0), else the error and its details (exit 1). */

@@ -1,10 +1,11 @@
 // flowctl: the operators' command line (SPEC 7). Parses the arguments, runs one command, and
 // answers with an exit code: 0 done, 1 the request failed (or the flow is invalid), 2 bad usage.
 import { parseArgs } from 'node:util';
-import { runRpcCommand, RPC_COMMANDS, UsageError, type CommandOptions } from './commands.ts';
+import { parseVars, runRpcCommand, RPC_COMMANDS, UsageError, type CommandOptions } from './commands.ts';
 import { eventsCommand } from './events.ts';
 import type { CliIo } from './io.ts';
 import { createRpcClient, type RpcClient } from './rpc-client.ts';
+import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
 
 export const DEFAULTS = {
@@ -17,7 +18,9 @@ export const DEFAULTS = {
 export const USAGE = `usage: flowctl <command> [options]
 
 flows
-  flow create -f FILE [--customer ID] [--name NAME]   FILE: a flow document or a bare actions array
+  flow create -f FILE [--customer ID] [--name NAME] [--reference-type T]
+                                                    FILE: a flow document or a bare actions array;
+                                                    warnings of the analysis go to stderr
   flow list --customer ID [--deleted] [--page-size N] [--page-token TS]
   flow get ID
   flow delete ID
@@ -35,6 +38,9 @@ variables
 other
   events [--json] [--count N]                       tail the event exchange
   validate FILE [--reference-type T] [--json]       static analysis, locally; exit 1 on errors
+  simulate FILE --reference-type T [--script SCRIPT] [--now TIME] [--var NAME=VALUE ...] [--json]
+                                                    run the flow offline against a script, locally;
+                                                    exit 1 when the flow or the script is invalid
 
 options
   --amqp URL       default: $AMQP_URL or ${DEFAULTS.amqp}
@@ -60,6 +66,8 @@ const OPTIONS = {
   'page-token': { type: 'string' },
   'group-by': { type: 'string' },
   json: { type: 'boolean' },
+  script: { type: 'string' },
+  now: { type: 'string' },
   count: { type: 'string' },
   amqp: { type: 'string' },
   queue: { type: 'string' },
@@ -108,6 +116,22 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const file = rest[0] ?? values.file;
     if (!file) throw new UsageError('validate: missing FILE');
     return validateCommand(file, { referenceType: values['reference-type'], json: values.json ?? false }, io);
+  }
+  if (command === 'simulate') {
+    const file = rest[0] ?? values.file;
+    if (!file) throw new UsageError('simulate: missing FILE');
+    const vars = values.var ?? [];
+    return simulateCommand(
+      file,
+      {
+        referenceType: values['reference-type'],
+        script: values.script,
+        now: values.now,
+        ...(vars.length ? { variables: parseVars(vars) } : {}),
+        json: values.json ?? false,
+      },
+      io,
+    );
   }
   if (command === 'events') {
     const count = values.count === undefined ? 0 : Number(values.count);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { FLOW_TYPES } from '../engine/index.ts';
 import { AppError } from '../app/errors.ts';
+import type { SavedFlow } from '../app/flows.ts';
 import type { App } from '../app/index.ts';
 import { uuid } from '../app/schemas.ts';
 import { booleanish, filterData, pageOf, parseBody, uuidParam } from './params.ts';
@@ -16,13 +17,21 @@ const FLOW_FILTERS = ['customer_id', 'type', 'deleted'] as const;
 
 const countByCustomerSchema = z.object({ customer_id: uuid });
 
+/**
+ * The reply of a create or update: the Flow plus `warnings`, the analysis findings that did not
+ * block the save (always present, possibly empty). Consumers ignore unknown fields, so a client
+ * that expects the Flow alone still reads it; the flow_* events carry the Flow alone.
+ */
+export function savedFlowReply(saved: SavedFlow): SavedFlow['flow'] & { warnings: SavedFlow['warnings'] } {
+  return { ...saved.flow, warnings: saved.warnings };
+}
+
 export function createFlowRoutes(app: App): Route[] {
   return [
     {
       method: 'POST',
       pattern: '/v1/flows',
-      // The reply is the Flow exactly; warnings of the analysis are for POST /v1/flows/validate.
-      handler: async ({ data }) => (await app.flows.create(data)).flow,
+      handler: async ({ data }) => savedFlowReply(await app.flows.create(data)),
     },
     {
       method: 'GET',
@@ -55,7 +64,8 @@ export function createFlowRoutes(app: App): Route[] {
     {
       method: 'PUT',
       pattern: '/v1/flows/:id',
-      handler: async ({ params, data }) => (await app.flows.update(uuidParam(params, 'id'), data)).flow,
+      handler: async ({ params, data }) =>
+        savedFlowReply(await app.flows.update(uuidParam(params, 'id'), data)),
     },
     {
       method: 'DELETE',
@@ -67,7 +77,7 @@ export function createFlowRoutes(app: App): Route[] {
       pattern: '/v1/flows/:id/actions',
       handler: async ({ params, data }) => {
         const id = uuidParam(params, 'id');
-        return (await app.flows.update(id, data, true)).flow;
+        return savedFlowReply(await app.flows.update(id, data, true));
       },
     },
     {

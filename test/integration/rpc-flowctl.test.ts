@@ -65,7 +65,9 @@ describe('flowctl', () => {
     );
     const created = await flowctl(['flow', 'create', '-f', file, '--customer', customer, ...broker]);
     assert.equal(created.code, 0, created.stderr);
-    const flow = JSON.parse(created.stdout);
+    const { warnings, ...flow } = JSON.parse(created.stdout);
+    assert.deepEqual(warnings, [], 'the create reply carries the warnings of the analysis');
+    assert.equal(created.stderr, '');
     assert.equal(flow.customer_id, customer);
     assert.equal(flow.name, 'from a file');
     assert.deepEqual(
@@ -82,6 +84,40 @@ describe('flowctl', () => {
       JSON.parse(listed.stdout).map((f: { id: string }) => f.id),
       [flow.id],
     );
+  });
+
+  it('flow create saves a flow with warnings and prints them on stderr', async () => {
+    const file = join(dir, 'warned.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        { id: id(1), type: 'talk' },
+        { id: id(2), type: 'goto', option: { target_id: id(1) } },
+        { id: id(3), type: 'block' },
+      ]),
+    );
+    const run = await flowctl([
+      'flow',
+      'create',
+      '-f',
+      file,
+      '--customer',
+      randomUUID(),
+      '--reference-type',
+      'call',
+      ...broker,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const reply = JSON.parse(run.stdout);
+    assert.deepEqual(
+      reply.warnings.map((w: { code: string; action_id: string }) => [w.code, w.action_id]),
+      [
+        ['GOTO_NEVER_JUMPS', id(2)],
+        ['MEDIA_NOT_ALLOWED', id(3)],
+      ],
+    );
+    assert.match(run.stderr, new RegExp(`^WARNING GOTO_NEVER_JUMPS ${id(2)} `, 'm'));
+    assert.match(run.stderr, new RegExp(`^WARNING MEDIA_NOT_ALLOWED ${id(3)} `, 'm'));
   });
 
   it('prints the error of a non-200 reply and exits 1', async () => {
@@ -171,6 +207,132 @@ describe('flowctl', () => {
     const ok = await flowctl(['validate', good, '--amqp', 'amqp://nobody@127.0.0.1:1']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^valid: 0 error/m);
+  });
+
+  it('simulate FILE --reference-type call --script SCRIPT prints the path and the end, locally', async () => {
+    const noBroker = ['--amqp', 'amqp://nobody@127.0.0.1:1'];
+    const args = [
+      'simulate',
+      'examples/ivr-menu.flow.json',
+      '--reference-type',
+      'call',
+      '--script',
+      'examples/ivr-menu.script.json',
+      ...noBroker,
+    ];
+    const run = await flowctl(args);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '', 'the example has no findings for call');
+    const lines = run.stdout.trimEnd().split('\n');
+    const path = lines
+      .filter((line) => /^\s*\d+ /.test(line))
+      .map((line) => line.trim().split(/\s+/).slice(1, 4));
+    assert.deepEqual(path.slice(0, 4), [
+      ['answer', '11000001…', 'answered'],
+      ['talk', '11000002…', 'answered'],
+      ['digits_receive', '11000003…', 'answered'],
+      ['branch', '11000004…', 'jump'],
+    ]);
+    assert.deepEqual(path.slice(-3), [
+      ['talk', '11000007…', 'answered'],
+      ['hangup', '11000008…', 'hangup'],
+      ['hangup', '11000008…', 'end'],
+    ]);
+    assert.match(run.stdout, /^end: hangup \(the call hung up\), execute_count 11$/m);
+    assert.match(run.stdout, /^variables: voipbin\.call\.digits=""$/m);
+
+    const json = await flowctl([...args, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const result = JSON.parse(json.stdout);
+    assert.equal(result.end_reason, 'hangup');
+    assert.equal(result.steps.at(-1).action_id, '11000008-0000-4000-8000-000000000008');
+    assert.equal(result.steps.length, 12);
+
+    // The script's clock is Tuesday 10:30 in New York; --now wins over it: Saturday is closed.
+    const closed = await flowctl([
+      'simulate',
+      'examples/business-hours.flow.json',
+      '--reference-type',
+      'call',
+      '--script',
+      'examples/business-hours.script.json',
+      '--now',
+      '2026-01-10T15:00:00Z',
+      '--json',
+    ]);
+    assert.equal(closed.code, 0, closed.stderr);
+    const closedPath = JSON.parse(closed.stdout).steps.map((s: { action_id: string }) =>
+      s.action_id.slice(0, 8),
+    );
+    assert.deepEqual(closedPath, ['22000001', '22000002', '22000006', '22000007', '22000007']);
+  });
+
+  it('simulate: a bare actions array, start variables, findings on stderr', async () => {
+    const file = join(dir, 'sim-bare.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        { id: id(1), type: 'message_send', option: { text: 'hi ${name}' } },
+        { id: id(2), type: 'talk' },
+      ]),
+    );
+    const run = await flowctl(['simulate', file, '--reference-type', 'sms', '--var', 'name=Ada', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.end_reason, 'finished');
+    assert.deepEqual(result.steps[0].option, { text: 'hi Ada' });
+    assert.equal(result.steps[1].decision, 'skip');
+    assert.match(run.stderr, new RegExp(`^WARNING MEDIA_NOT_ALLOWED ${id(2)} `, 'm'));
+  });
+
+  it('simulate exits 1 on an invalid flow or script, listing every problem; 2 without --reference-type', async () => {
+    const badFlow = join(dir, 'sim-bad-flow.json');
+    await writeFile(
+      badFlow,
+      JSON.stringify({
+        actions: [
+          { id: id(1), type: 5 },
+          { id: id(2), option: [] },
+        ],
+      }),
+    );
+    const flow = await flowctl(['simulate', badFlow, '--reference-type', 'call']);
+    assert.equal(flow.code, 1);
+    assert.match(flow.stdout, /^end: invalid_flow /m);
+    assert.match(flow.stderr, /invalid flow/);
+    assert.equal((flow.stderr.match(/^ {2}ERROR MALFORMED_ACTION /gm) ?? []).length >= 2, true, flow.stderr);
+
+    const badScript = join(dir, 'sim-bad-script.json');
+    await writeFile(badScript, JSON.stringify({ answer: [], max_steps: 0 }));
+    const script = await flowctl([
+      'simulate',
+      'examples/ivr-menu.flow.json',
+      '--reference-type',
+      'call',
+      '--script',
+      badScript,
+      '--json',
+    ]);
+    assert.equal(script.code, 1);
+    assert.equal(JSON.parse(script.stdout).end_reason, 'invalid_script');
+    assert.match(script.stderr, /^ {2}script: .*"answer"/m);
+    assert.match(script.stderr, /^ {2}script\.max_steps: /m);
+
+    const usage = await flowctl(['simulate', 'examples/ivr-menu.flow.json']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--reference-type is required/);
+  });
+
+  it('validate passes --reference-type to the analysis', async () => {
+    const file = join(dir, 'media.json');
+    await writeFile(file, JSON.stringify([{ id: id(1), type: 'talk' }]));
+    const plain = await flowctl(['validate', file]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout, /MEDIA_NOT_ALLOWED/);
+    const sms = await flowctl(['validate', file, '--reference-type', 'sms']);
+    assert.equal(sms.code, 0, sms.stderr);
+    assert.match(sms.stdout, new RegExp(`^WARNING MEDIA_NOT_ALLOWED ${id(1)} `, 'm'));
+    assert.match(sms.stdout, /^valid: 0 error\(s\), 1 warning\(s\)$/m);
   });
 
   it('events prints one line per event: time type id seq status current action type', async () => {

@@ -34,7 +34,14 @@ describe('rpc: flows', () => {
       );
   };
 
-  it('POST /v1/flows creates a flow and replies the Flow exactly', async () => {
+  /** The Flow of a create/update reply: everything but the `warnings` it carries alongside. */
+  const flowOf = (data: any) => {
+    const { warnings, ...flow } = data;
+    assert.ok(Array.isArray(warnings), 'a saved flow is replied with its warnings');
+    return flow;
+  };
+
+  it('POST /v1/flows creates a flow and replies the Flow plus its warnings', async () => {
     const customer = randomUUID();
     const reply = await env.rpc('POST', '/v1/flows', {
       customer_id: customer,
@@ -45,7 +52,8 @@ describe('rpc: flows', () => {
     });
     assert.equal(reply.status_code, 200);
     assert.equal(reply.data_type, 'application/json');
-    const flow = reply.data;
+    assert.deepEqual(reply.data.warnings, []);
+    const flow = flowOf(reply.data);
     assert.deepEqual(Object.keys(flow).sort(), [
       'actions',
       'customer_id',
@@ -71,7 +79,133 @@ describe('rpc: flows', () => {
       option: { text: 'hi' },
     });
     const event = await env.waitForEvent((e) => e.type === 'flow_created' && e.data.id === flow.id);
-    assert.deepEqual(event.data, flow);
+    assert.deepEqual(event.data, flow, 'the event carries the Flow alone');
+  });
+
+  it('saves a flow with warnings and replies them alongside; errors reject it listing every one', async () => {
+    const customer = randomUUID();
+    const reply = await env.rpc('POST', '/v1/flows', {
+      customer_id: customer,
+      actions: [
+        { id: id(1), type: 'talk' },
+        { id: id(2), type: 'goto', option: { target_id: id(1) } },
+        { id: id(3), type: 'block' },
+      ],
+    });
+    assert.equal(reply.status_code, 200, JSON.stringify(reply));
+    const warnings = reply.data.warnings;
+    assert.deepEqual(
+      warnings.map((w: { code: string; action_id: string }) => [w.code, w.action_id]),
+      [['GOTO_NEVER_JUMPS', id(2)]],
+      'no reference type is known for a flow: a block is not MEDIA_NOT_ALLOWED',
+    );
+    assert.deepEqual(Object.keys(warnings[0]).sort(), ['action_id', 'code', 'message', 'severity']);
+    assert.equal(warnings[0].severity, 'warning');
+    assert.match(warnings[0].message, /loop_count/);
+    const flow = flowOf(reply.data);
+    assert.deepEqual((await env.rpc('GET', `/v1/flows/${flow.id}`)).data, flow, 'saved');
+    const event = await env.waitForEvent((e) => e.type === 'flow_created' && e.data.id === flow.id);
+    assert.equal('warnings' in event.data, false);
+
+    const hinted = await env.rpc('POST', '/v1/flows', {
+      customer_id: customer,
+      reference_type: 'call',
+      actions: [{ id: id(1), type: 'block' }],
+    });
+    assert.equal(hinted.status_code, 200, JSON.stringify(hinted));
+    assert.deepEqual(
+      hinted.data.warnings.map((w: { code: string }) => w.code),
+      ['MEDIA_NOT_ALLOWED'],
+      'the reference_type hint turns the medium check on',
+    );
+    assert.equal('reference_type' in hinted.data, false, 'the hint is not stored');
+    expectError(
+      await env.rpc('POST', '/v1/flows', { customer_id: customer, reference_type: 'fax', actions: [] }),
+      400,
+      'INVALID_ARGUMENT',
+      'reference_type',
+    );
+
+    const bad = await env.rpc('POST', '/v1/flows', {
+      customer_id: customer,
+      actions: [
+        { id: id(1), type: 'goto', option: { target_id: id(8), loop_count: 1 } },
+        { id: id(2), type: 'branch', option: { target_ids: { '1': id(9) } } },
+        { id: id(3), type: 'teleport' },
+      ],
+    });
+    expectError(bad, 400, 'INVALID_FLOW');
+    assert.deepEqual(
+      bad.data.details.map((d: { code: string; action_id: string; severity: string }) => [
+        d.code,
+        d.action_id,
+        d.severity,
+      ]),
+      [
+        ['MISSING_JUMP_TARGET', id(1), 'error'],
+        ['MISSING_JUMP_TARGET', id(2), 'error'],
+        ['UNKNOWN_TYPE', id(3), 'error'],
+      ],
+      'every error, warnings left out',
+    );
+    assert.equal((await env.rpc('GET', '/v1/flows', { customer_id: customer })).data.length, 2, 'not saved');
+  });
+
+  it('PUT /v1/flows/:id and /actions reply the saved Flow plus its warnings', async () => {
+    const flow = await createFlow(env, randomUUID(), [{ id: id(1), type: 'talk' }]);
+    const updated = await env.rpc('PUT', `/v1/flows/${flow.id}`, {
+      actions: [
+        { id: id(1), type: 'talk' },
+        { id: id(2), type: 'goto', option: { target_id: id(1), loop_count: 0 } },
+      ],
+    });
+    assert.equal(updated.status_code, 200, JSON.stringify(updated));
+    assert.deepEqual(
+      updated.data.warnings.map((w: { code: string; action_id: string }) => [w.code, w.action_id]),
+      [['GOTO_NEVER_JUMPS', id(2)]],
+    );
+    const event = await env.waitForEvent((e) => e.type === 'flow_updated' && e.data.id === flow.id);
+    assert.deepEqual(event.data, flowOf(updated.data));
+
+    const renamed = await env.rpc('PUT', `/v1/flows/${flow.id}`, { name: 'renamed' });
+    assert.equal(renamed.status_code, 200);
+    assert.deepEqual(
+      renamed.data.warnings.map((w: { code: string }) => w.code),
+      ['GOTO_NEVER_JUMPS'],
+      'a rename replies the warnings of the stored actions',
+    );
+
+    const replaced = await env.rpc('PUT', `/v1/flows/${flow.id}/actions`, {
+      reference_type: 'sms',
+      actions: [
+        { id: id(3), type: 'talk' },
+        { id: id(4), type: 'branch', option: { target_ids: { '1': id(5) } } },
+        { id: id(5), type: 'message_send' },
+      ],
+    });
+    assert.equal(replaced.status_code, 200, JSON.stringify(replaced));
+    assert.deepEqual(
+      replaced.data.warnings.map((w: { code: string; action_id: string }) => [w.code, w.action_id]),
+      [
+        ['MEDIA_NOT_ALLOWED', id(3)],
+        ['BRANCH_NO_DEFAULT', id(4)],
+      ],
+    );
+    const clean = await env.rpc('PUT', `/v1/flows/${flow.id}/actions`, {
+      actions: [{ id: id(5), type: 'talk' }],
+    });
+    assert.deepEqual(clean.data.warnings, []);
+
+    const rejected = await env.rpc('PUT', `/v1/flows/${flow.id}/actions`, {
+      actions: [{ id: id(6), type: 'goto', option: { target_id: id(7), loop_count: 1 } }],
+    });
+    expectError(rejected, 400, 'INVALID_FLOW');
+    assert.equal(rejected.data.details[0].code, 'MISSING_JUMP_TARGET');
+    assert.deepEqual(
+      (await env.rpc('GET', `/v1/flows/${flow.id}`)).data.actions.map((a: { id: string }) => a.id),
+      [id(5)],
+      'a rejected update changes nothing',
+    );
   });
 
   it('POST /v1/flows: 400 naming the field, 400 INVALID_FLOW with diagnostics, 409 on a duplicate id', async () => {
@@ -112,7 +246,7 @@ describe('rpc: flows', () => {
     const flow = await createFlow(env, randomUUID(), [{ id: id(1), type: 'talk' }]);
     const reply = await env.rpc('GET', `/v1/flows/${flow.id}`);
     assert.equal(reply.status_code, 200);
-    assert.deepEqual(reply.data, flow);
+    assert.deepEqual(reply.data, flowOf(flow));
     assert.equal(
       (await env.rpc('GET', `/v1/flows/${flow.id.toUpperCase()}`)).data.id,
       flow.id,
