@@ -26,7 +26,7 @@ const known = new Set<string>();
 
 await channel.consume(FLOOR_IN, (message) => {
   if (!message) return;
-  void (async () => {
+  (async () => {
     const { row } = JSON.parse(message.content.toString()) as { row: string };
     // A conversation's row is created on its first message, outside the measured transaction shape.
     if (!known.has(row)) {
@@ -48,7 +48,7 @@ await channel.consume(FLOOR_IN, (message) => {
       confirm.publish(FLOOR_OUT, '', message.content, { persistent: true }, (err: unknown) => (err ? reject(new Error(String(err))) : resolve())),
     );
     channel.ack(message);
-  })();
+  })().catch(() => undefined); // in flight at shutdown: the broker redelivers it
 });
 console.log(JSON.stringify({ msg: 'floor started' }));
 process.on('SIGTERM', () => void connection.close().then(

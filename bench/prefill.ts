@@ -6,7 +6,7 @@ import type { Connection } from 'mysql2/promise';
 const TYPES = ['talk', 'digits_receive', 'play', 'queue_join', 'message_send', 'block'];
 
 export async function prefill(sql: Connection, rows: number, flowId: string, customerId: string): Promise<void> {
-  const doc = JSON.stringify({ filler: 'x'.repeat(900) });
+  const doc = JSON.stringify({ filler: 'x'.repeat(200) });
   const batch = 2000;
   for (let done = 0; done < rows; done += batch) {
     const values: unknown[] = [];

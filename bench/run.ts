@@ -80,6 +80,24 @@ async function measureFloor(label: string, channel: amqp.Channel, rate?: number)
   return { label, ...m, cpuCores: (after.cpuSeconds - before.cpuSeconds) / m.seconds, peakRssMiB: after.peakRssMiB };
 }
 
+type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number };
+
+/** The run as a markdown table (copied to bench/RESULTS.md when performance changes). */
+function markdown(summary: { when: string; machine: object; settings: object; ratioToFloor: number; countGroupedMs: { all: number; runningOnly: number; rows: number } }, measured: MeasuredRow[]): string {
+  const lines = [
+    `Run of ${summary.when} on ${JSON.stringify(summary.machine)}, settings ${JSON.stringify(summary.settings)}.`,
+    '',
+    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} |`),
+    '',
+    `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
+    `Count grouped by current_action_type over ${summary.countGroupedMs.rows} rows: ${summary.countGroupedMs.all.toFixed(1)} ms over all rows, ${summary.countGroupedMs.runningOnly.toFixed(1)} ms for running ones (median of 7).`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
 async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
   const runs: number[] = [];
   for (let i = 0; i < 7; i++) {
@@ -149,6 +167,7 @@ const summary = {
 console.log(`throughput ratio ours/floor at saturation: ${summary.ratioToFloor.toFixed(2)}`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify(summary, null, 2));
+writeFileSync('bench/results/latest.md', markdown(summary, rows as MeasuredRow[]));
 for (const q of [names.QUEUE_REQUEST, names.QUEUE_SUBSCRIBE, names.DEAD_LETTER_QUEUE, 'bench.floor.in']) await channel.deleteQueue(q);
 for (const x of [names.EXCHANGE_EVENT, names.SUBSCRIBE_EXCHANGES, 'bench.floor.out']) await channel.deleteExchange(x);
 await connection.close();

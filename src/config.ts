@@ -25,6 +25,7 @@ const schema = z.object({
   OUTBOX_POLL_MS: int(10).default(500),
   TX_MAX_RETRIES: int(0).default(5),
   BATCH_MAX: int(1).default(32),
+  BATCH_IN_FLIGHT: int(1).default(4),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
 });
 
@@ -48,6 +49,7 @@ export type Config = Readonly<{
   outboxPollMs: number;
   txMaxRetries: number;
   batchMax: number;
+  batchInFlight: number;
   shutdownTimeoutMs: number;
 }>;
 
@@ -83,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxPollMs: e.OUTBOX_POLL_MS,
     txMaxRetries: e.TX_MAX_RETRIES,
     batchMax: e.BATCH_MAX,
+    batchInFlight: e.BATCH_IN_FLIGHT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -58,7 +58,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       logger,
     },
     afterCommit,
-    { batchMax: config.batchMax },
+    { batchMax: config.batchMax, batchInFlight: config.batchInFlight },
   );
   const dispatch = createRouter(createRoutes(app), {
     onError: (err, request) => {

@@ -11,13 +11,15 @@ export type App = ReturnType<typeof createApp>;
 export interface AppOptions {
   /** Most action_done inputs per group-commit transaction; 1 = one transaction per input. */
   batchMax?: number;
+  /** Group-commit transactions running at once. */
+  batchInFlight?: number;
 }
 
 export function createApp(store: Store, deps: AppDeps, afterCommit: () => void = () => undefined, options: AppOptions = {}) {
   const activeflows = createActiveflowUseCases(store, deps);
   const flows = createFlowUseCases(store, deps, afterCommit);
   const batchMax = options.batchMax ?? 1;
-  const actionDone = batchMax > 1 ? createBatcher(activeflows, batchMax).submit : (item: BatchItem) => activeflows.inputIfExists(item.id, item.input, item.messageId);
+  const actionDone = batchMax > 1 ? createBatcher(activeflows, batchMax, options.batchInFlight ?? 4).submit : (item: BatchItem) => activeflows.inputIfExists(item.id, item.input, item.messageId);
   const handleEvent = createEventHandler(store, activeflows, flows, actionDone);
   return { store, deps, activeflows, flows, handleEvent, afterCommit };
 }

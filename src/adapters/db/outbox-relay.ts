@@ -39,7 +39,12 @@ export function createOutboxRelay(db: Kysely<Database>, publisher: Publisher, lo
       try {
         for (;;) {
           const rows = await conn.selectFrom('outbox').selectAll().orderBy('id').limit(BATCH).execute();
-          if (rows.length === 0) return true;
+          if (rows.length === 0) {
+            // A commit kicked us while we drained: look again under the lock we hold.
+            if (!again || stopped) return true;
+            again = false;
+            continue;
+          }
           const events: OutgoingEvent[] = rows.map((r) => ({ ...r, seq: Number(r.seq) }));
           await publisher.publish(events);
           await conn.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
