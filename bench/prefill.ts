@@ -24,4 +24,12 @@ export async function prefill(sql: Connection, rows: number, flowId: string, cus
       values,
     );
   }
+  // The worker keeps activeflow_counts in step with its own writes; rows put in here need theirs.
+  await sql.query(
+    `INSERT INTO activeflow_counts (customer_id, flow_id, status, current_action_type, deleted, shard, n)
+     SELECT customer_id, flow_id, status, current_action_type, deleted, 0, COUNT(*) FROM activeflows
+     WHERE flow_id = ? GROUP BY customer_id, flow_id, status, current_action_type, deleted
+     ON DUPLICATE KEY UPDATE n = n + VALUES(n)`,
+    [flowId],
+  );
 }

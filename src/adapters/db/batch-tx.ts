@@ -3,6 +3,7 @@
 // trips instead of N times as many. Reads of rows outside the batch fall through to `inner`.
 import { sql, type Transaction } from 'kysely';
 import type { BatchTx, OutgoingEvent, StoredActiveflow, Tx } from '../../app/ports.ts';
+import { countKeyOf, type CountDeltas, type CountKey } from './counts.ts';
 import { activeflowRowToState, stateToActiveflowRow } from './mappers.ts';
 import type { ActiveflowRow, Database } from './tables.ts';
 
@@ -14,13 +15,19 @@ interface Buffers {
 }
 
 /** Locks the batch's rows (in id order, so concurrent batches cannot deadlock on each other). */
-export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflowIds: string[], messageIds: string[]) {
+export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflowIds: string[], messageIds: string[], counts: CountDeltas) {
   const buffers: Buffers = { rows: new Map(), locked: new Map(), processed: new Map(), events: [] };
+  // The count key each row had when the batch first saw it (null: new), for activeflow_counts.
+  const original = new Map<string, CountKey | null>();
+  const remember = (id: string, found: StoredActiveflow | null) => {
+    if (!original.has(id)) original.set(id, found ? countKeyOf(found.state) : null);
+  };
   const ids = [...new Set(activeflowIds)].sort();
   if (ids.length > 0) {
     const rows = await trx.selectFrom('activeflows').select(['id', 'doc', 'variables', 'wake_at', 'seq']).where('id', 'in', ids).orderBy('id').forUpdate().execute();
     for (const id of ids) buffers.locked.set(id, null);
     for (const row of rows) buffers.locked.set(row.id, { state: activeflowRowToState(row), seq: Number(row.seq) });
+    for (const id of ids) remember(id, buffers.locked.get(id) ?? null);
   }
   const seen = new Set<string>();
   if (messageIds.length > 0) {
@@ -37,12 +44,17 @@ export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflo
       return true;
     },
     async lockActiveflow(id) {
-      if (!buffers.locked.has(id)) buffers.locked.set(id, await inner.lockActiveflow(id));
+      if (!buffers.locked.has(id)) {
+        const found = await inner.lockActiveflow(id);
+        buffers.locked.set(id, found);
+        remember(id, found);
+      }
       const found = buffers.locked.get(id);
       return found ? structuredClone(found) : null;
     },
     async insertActiveflow(state, seq) {
       // Only new ids reach here in a batch (on-complete links get fresh UUIDs).
+      remember(state.activeflow.id, null);
       buffers.locked.set(state.activeflow.id, { state, seq });
       buffers.rows.set(state.activeflow.id, stateToActiveflowRow(state, seq));
       return true;
@@ -70,7 +82,11 @@ export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflo
       marks.length = mark;
     },
   };
-  return { tx, flush: () => flush(trx, buffers) };
+  const flushAll = async () => {
+    for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
+    await flush(trx, buffers);
+  };
+  return { tx, flush: flushAll };
 }
 
 /** Writes the buffers: one upsert of activeflows, one insert of input ids, one of events. */

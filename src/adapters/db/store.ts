@@ -5,6 +5,7 @@ import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
 import type { ActiveflowFilter, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
 import { AppError } from '../../app/errors.ts';
 import { openBatch } from './batch-tx.ts';
+import { countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { backoffMs, retryableReason } from './retry.ts';
 import type { Database } from './tables.ts';
@@ -37,12 +38,20 @@ export function createStore(db: Kysely<Database>, maxRetries: number, hooks: Sto
     }
   }
   return {
-    transaction: (work) => withRetries((trx) => work(createTx(trx))),
+    transaction: (work) =>
+      withRetries(async (trx) => {
+        const counts = createCountDeltas();
+        const result = await work(createTx(trx, counts));
+        await counts.flush(trx);
+        return result;
+      }),
     batch: (activeflowIds, messageIds, work) =>
       withRetries(async (trx) => {
-        const { tx, flush } = await openBatch(trx, createTx(trx), activeflowIds, messageIds);
+        const counts = createCountDeltas();
+        const { tx, flush } = await openBatch(trx, createTx(trx, counts), activeflowIds, messageIds, counts);
         const result = await work(tx);
         await flush();
+        await counts.flush(trx);
         return result;
       }, true),
     async getActiveflow(id) {
@@ -56,6 +65,10 @@ export function createStore(db: Kysely<Database>, maxRetries: number, hooks: Sto
       return rows.map((r) => JSON.parse(r.doc) as Activeflow);
     },
     async countActiveflows(filter, groupBy) {
+      // Filters the counts table knows are answered from it: a few rows, not a scan of activeflows.
+      if (filter.reference_type === undefined && filter.reference_id === undefined) {
+        return countFromCounts(db, filter, groupBy);
+      }
       if (!groupBy) {
         const q = activeflowFilter(db.selectFrom('activeflows').select((eb) => eb.fn.countAll<number>().as('count')), filter);
         return Number((await q.executeTakeFirstOrThrow()).count);
@@ -107,6 +120,28 @@ export function createStore(db: Kysely<Database>, maxRetries: number, hooks: Sto
   };
 }
 
+/** Counts from activeflow_counts (schema/002), summing the shards of each key. */
+async function countFromCounts(db: Kysely<Database>, f: ActiveflowFilter, groupBy?: 'status' | 'current_action_type' | 'flow_id') {
+  let q = db.selectFrom('activeflow_counts');
+  if (f.customer_id !== undefined) q = q.where('customer_id', '=', f.customer_id);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.flow_id !== undefined) q = q.where('flow_id', '=', f.flow_id);
+  if (f.current_action_type !== undefined) q = q.where('current_action_type', '=', f.current_action_type);
+  if (f.deleted !== undefined) q = q.where('deleted', '=', f.deleted ? 1 : 0);
+  const total = sql<string | number | null>`SUM(n)`;
+  if (!groupBy) {
+    const row = await q.select(total.as('count')).executeTakeFirstOrThrow();
+    return Number(row.count ?? 0);
+  }
+  const rows = await q
+    .select([`${groupBy} as key`, total.as('count')])
+    .groupBy(groupBy)
+    .having(total, '>', 0)
+    .orderBy('key')
+    .execute();
+  return rows.map((r) => ({ key: String(r.key), count: Number(r.count) }));
+}
+
 function activeflowFilter<O>(q: SelectQueryBuilder<Database, 'activeflows', O>, f: ActiveflowFilter) {
   if (f.customer_id !== undefined) q = q.where('customer_id', '=', f.customer_id);
   if (f.status !== undefined) q = q.where('status', '=', f.status);
@@ -127,7 +162,9 @@ function flowFilter<O>(q: SelectQueryBuilder<Database, 'flows', O>, f: FlowFilte
   return q;
 }
 
-function createTx(trx: Transaction<Database>): Tx {
+function createTx(trx: Transaction<Database>, counts: CountDeltas): Tx {
+  // The count key each locked row had, so an update can move its unit to the new key.
+  const keys = new Map<string, CountKey>();
   return {
     async markProcessed(messageId, now) {
       const result = await sql`INSERT IGNORE INTO processed_messages (message_id, tm_create) VALUES (${messageId}, ${now})`.execute(trx);
@@ -135,15 +172,26 @@ function createTx(trx: Transaction<Database>): Tx {
     },
     async lockActiveflow(id) {
       const row = await trx.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).forUpdate().executeTakeFirst();
-      return row ? ({ state: activeflowRowToState(row), seq: Number(row.seq) } satisfies StoredActiveflow) : null;
+      if (!row) return null;
+      const stored: StoredActiveflow = { state: activeflowRowToState(row), seq: Number(row.seq) };
+      keys.set(id, countKeyOf(stored.state));
+      return stored;
     },
     async insertActiveflow(state: FlowState, seq: number) {
       const result = await trx.insertInto('activeflows').ignore().values(stateToActiveflowRow(state, seq)).executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      if (inserted) {
+        counts.move(null, countKeyOf(state));
+        keys.set(state.activeflow.id, countKeyOf(state));
+      }
+      return inserted;
     },
     async updateActiveflow(state, seq) {
       const { id, ...row } = stateToActiveflowRow(state, seq);
       await trx.updateTable('activeflows').set(row).where('id', '=', id).execute();
+      const after = countKeyOf(state);
+      counts.move(keys.get(id) ?? null, after);
+      keys.set(id, after);
     },
     async runningByReference(referenceId) {
       const rows = await trx

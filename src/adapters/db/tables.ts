@@ -32,6 +32,16 @@ export interface ActiveflowRow {
   tm_update: string;
 }
 
+export interface ActiveflowCountRow {
+  customer_id: string;
+  flow_id: string;
+  status: string;
+  current_action_type: string;
+  deleted: number;
+  shard: number;
+  n: number;
+}
+
 export interface ProcessedMessageRow {
   message_id: string;
   tm_create: string;
@@ -55,6 +65,7 @@ export interface SchemaMigrationRow {
 export interface Database {
   flows: FlowRow;
   activeflows: ActiveflowRow;
+  activeflow_counts: ActiveflowCountRow;
   processed_messages: ProcessedMessageRow;
   outbox: OutboxRow;
   schema_migrations: SchemaMigrationRow;
