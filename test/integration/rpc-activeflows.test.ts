@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { expectError, ok } from '../helpers/rpc-asserts.ts';
 import { createFlow, createTestEnv, type TestEnv } from '../helpers/env.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -10,8 +11,6 @@ const ZERO = '00000000-0000-0000-0000-000000000000';
 const START = '00000000-0000-0000-0000-000000000001';
 const FINISH = '00000000-0000-0000-0000-000000000002';
 const NOT_DELETED = '9999-01-01 00:00:00.000000';
-
-type Reply = { status_code: number; data_type: string; data: any };
 
 describe('rpc: activeflows', () => {
   let env: TestEnv;
@@ -22,21 +21,6 @@ describe('rpc: activeflows', () => {
     await env.close();
   });
 
-  const expectError = (reply: Reply, status: number, reason: string, field?: string) => {
-    assert.equal(reply.status_code, status, JSON.stringify(reply));
-    assert.equal(reply.data_type, 'voipbin_error');
-    assert.equal(reply.data.reason, reason);
-    if (field)
-      assert.match(
-        reply.data.message,
-        new RegExp(`\\b${field}\\b`),
-        `message names ${field}: ${reply.data.message}`,
-      );
-  };
-  const ok = (reply: Reply) => {
-    assert.equal(reply.status_code, 200, JSON.stringify(reply));
-    return reply.data;
-  };
   const start = async (customer: string, flowId: string, extra: Record<string, unknown> = {}) =>
     ok(
       await env.rpc('POST', '/v1/activeflows', {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { expectError } from '../helpers/rpc-asserts.ts';
 import { createFlow, createTestEnv, type TestEnv } from '../helpers/env.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -16,23 +17,6 @@ describe('rpc: flows', () => {
     await env.close();
   });
 
-  const expectError = (
-    reply: { status_code: number; data_type: string; data: any },
-    status: number,
-    reason: string,
-    field?: string,
-  ) => {
-    assert.equal(reply.status_code, status, JSON.stringify(reply));
-    assert.equal(reply.data_type, 'voipbin_error');
-    assert.equal(reply.data.reason, reason);
-    assert.equal(reply.data.domain, 'flow-manager');
-    if (field)
-      assert.match(
-        reply.data.message,
-        new RegExp(`\\b${field}\\b`),
-        `message names ${field}: ${reply.data.message}`,
-      );
-  };
 
   /** The Flow of a create/update reply: everything but the `warnings` it carries alongside. */
   const flowOf = (data: any) => {

@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { expectError, ok } from '../helpers/rpc-asserts.ts';
 import { createFlow, createTestEnv, type TestEnv } from '../helpers/env.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-type Reply = { status_code: number; data_type: string; data: any };
 
 describe('rpc: variables', () => {
   let env: TestEnv;
@@ -17,21 +16,6 @@ describe('rpc: variables', () => {
     await env.close();
   });
 
-  const expectError = (reply: Reply, status: number, reason: string, field?: string) => {
-    assert.equal(reply.status_code, status, JSON.stringify(reply));
-    assert.equal(reply.data_type, 'voipbin_error');
-    assert.equal(reply.data.reason, reason);
-    if (field)
-      assert.match(
-        reply.data.message,
-        new RegExp(`\\b${field}\\b`),
-        `message names ${field}: ${reply.data.message}`,
-      );
-  };
-  const ok = (reply: Reply) => {
-    assert.equal(reply.status_code, 200, JSON.stringify(reply));
-    return reply.data;
-  };
   const newActiveflow = async (variables: Record<string, string> = {}) => {
     const customer = randomUUID();
     const flow = await createFlow(env, customer, [
