@@ -17,6 +17,7 @@ const WARMUP = 2;
 const LARGE = Number(process.env.BENCH_ROWS_LARGE ?? 1_000_000);
 const SMALL = 10_000;
 const CONCURRENCY = 200;
+const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const RATE = 500;
 const tag = randomUUID().slice(0, 6);
 const names = {
@@ -98,6 +99,25 @@ function markdown(summary: { when: string; machine: object; settings: object; ra
   return lines.join('\n');
 }
 
+/**
+ * BENCH_SOAK_SECONDS=600: one worker at saturation for that long, its RSS sampled every 30 s
+ * (is memory flat?); prints the samples and exits without the other runs.
+ */
+async function soak(): Promise<never> {
+  const worker = await spawnScript('src/main.ts');
+  const samples: string[] = [];
+  const sampler = setInterval(() => {
+    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'));
+    samples.push((Number(rss?.[1] ?? 0) / 1024).toFixed(0));
+  }, 30_000);
+  const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(CONCURRENCY), WARMUP, SOAK);
+  clearInterval(sampler);
+  console.log(`soak ${SOAK} s at saturation: ${m.perSecond.toFixed(0)}/s, ${m.transitions} transitions; RSS MiB every 30 s: ${samples.join(' ')}`);
+  worker.kill('SIGTERM');
+  await new Promise((r) => worker.once('exit', r));
+  process.exit(0);
+}
+
 async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
   const runs: number[] = [];
   for (let i = 0; i < 7; i++) {
@@ -141,6 +161,7 @@ const log = (r: { label: string } & Measure & { cpuCores: number; peakRssMiB: nu
 };
 
 await prefill(sql, SMALL, randomUUID(), randomUUID());
+if (SOAK > 0) await soak();
 log(await measureFloor('floor, saturation', channel));
 log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows`, channel, flow));
 log(await measureFloor(`floor, offered ${RATE}/s`, channel, RATE));
