@@ -115,7 +115,18 @@ async function soak(): Promise<never> {
   console.log(`soak ${SOAK} s at saturation: ${m.perSecond.toFixed(0)}/s, ${m.transitions} transitions; RSS MiB every 30 s: ${samples.join(' ')}`);
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('exit', r));
+  await cleanUp();
   process.exit(0);
+}
+
+/** Deletes the run's queues, exchanges and database. */
+async function cleanUp(): Promise<void> {
+  for (const q of [names.QUEUE_REQUEST, names.QUEUE_SUBSCRIBE, names.DEAD_LETTER_QUEUE, 'bench.floor.in']) await channel.deleteQueue(q);
+  for (const x of [names.EXCHANGE_EVENT, names.SUBSCRIBE_EXCHANGES, 'bench.floor.out']) await channel.deleteExchange(x);
+  await connection.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+  await admin.end();
+  await sql.end();
 }
 
 async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
@@ -192,10 +203,5 @@ console.log(`throughput ratio ours/floor at saturation: ${summary.ratioToFloor.t
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify(summary, null, 2));
 writeFileSync('bench/results/latest.md', markdown(summary, rows as MeasuredRow[]));
-for (const q of [names.QUEUE_REQUEST, names.QUEUE_SUBSCRIBE, names.DEAD_LETTER_QUEUE, 'bench.floor.in']) await channel.deleteQueue(q);
-for (const x of [names.EXCHANGE_EVENT, names.SUBSCRIBE_EXCHANGES, 'bench.floor.out']) await channel.deleteExchange(x);
-await connection.close();
-await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-await admin.end();
-await sql.end();
+await cleanUp();
 process.exit(0);
