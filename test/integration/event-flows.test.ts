@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { CALL_IVR, id } from '../helpers/flows.ts';
 import { createFlow, createTestEnv, waitUntil, type ReceivedEvent, type TestEnv } from '../helpers/env.ts';
 
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 describe('flows driven by events', () => {
   let env: TestEnv;
@@ -23,15 +23,7 @@ describe('flows driven by events', () => {
 
   it('runs answer -> talk -> digits_receive -> branch -> talk -> hangup to finished', async () => {
     const customer = randomUUID();
-    const flow = await createFlow(env, customer, [
-      { id: id(1), type: 'answer' },
-      { id: id(2), type: 'talk', option: { text: 'welcome ${voipbin.activeflow.reference_type}' } },
-      { id: id(3), type: 'digits_receive', option: { length: 1 } },
-      { id: id(4), type: 'branch', option: { target_ids: { '1': id(5) }, default_target_id: id(6) } },
-      { id: id(5), type: 'talk', next_id: id(7), option: { text: 'sales' } },
-      { id: id(6), type: 'talk', option: { text: 'support' } },
-      { id: id(7), type: 'hangup' },
-    ]);
+    const flow = await createFlow(env, customer, CALL_IVR);
     const afId = randomUUID();
     const callId = randomUUID();
     env.publishEvent('start_flow', { activeflow_id: afId, customer_id: customer, flow_id: flow.id, reference_type: 'call', reference_id: callId });

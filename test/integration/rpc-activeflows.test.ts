@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { expectError, ok } from '../helpers/rpc-asserts.ts';
+import { CALL_IVR, id } from '../helpers/flows.ts';
 import { createFlow, createTestEnv, type TestEnv } from '../helpers/env.ts';
 
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const ZERO = '00000000-0000-0000-0000-000000000000';
 const START = '00000000-0000-0000-0000-000000000001';
 const FINISH = '00000000-0000-0000-0000-000000000002';
@@ -46,15 +46,7 @@ describe('rpc: activeflows', () => {
 
   it('drives a call flow purely by RPC: create, then next after each action, through a branch, to finish', async () => {
     const customer = randomUUID();
-    const flow = await createFlow(env, customer, [
-      { id: id(1), type: 'answer' },
-      { id: id(2), type: 'talk', option: { text: 'welcome ${voipbin.activeflow.reference_type}' } },
-      { id: id(3), type: 'digits_receive', option: { length: 1 } },
-      { id: id(4), type: 'branch', option: { target_ids: { '1': id(5) }, default_target_id: id(6) } },
-      { id: id(5), type: 'talk', next_id: id(7), option: { text: 'sales' } },
-      { id: id(6), type: 'talk', option: { text: 'support' } },
-      { id: id(7), type: 'hangup' },
-    ]);
+    const flow = await createFlow(env, customer, CALL_IVR);
     const af = await start(customer, flow.id);
     assert.equal(af.status, 'running');
     assert.equal(af.current_action.id, START);
