@@ -2,10 +2,15 @@
 // publisher's confirm channel and starts the consumers again (amqplib's built-in recovery).
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
+import { createSettler, type ChannelSettler, type Settler } from './settler.ts';
 import { declareTopology, type Topology } from './topology.ts';
 
-/** Handles one delivery; must ack or nack it on `channel` (the channel it arrived on). */
-export type DeliveryHandler = (channel: Channel, message: ConsumeMessage) => Promise<void>;
+/**
+ * Handles one delivery; must settle it exactly once through `settle` (the settler of the channel
+ * it arrived on), never with `channel.ack`/`nack`, which would bypass the settler's tag tracking.
+ * `channel` is for sending replies.
+ */
+export type DeliveryHandler = (settle: Settler, message: ConsumeMessage, channel: Channel) => Promise<void>;
 
 export interface Consumer {
   queue: string;
@@ -38,6 +43,7 @@ export interface BrokerOptions {
 export async function connectBroker(options: BrokerOptions): Promise<Broker> {
   const { logger } = options;
   let consumeChannel: Channel | null = null;
+  let settler: ChannelSettler | null = null;
   let confirm: ConfirmChannel | null = null;
   let waiting: ((ch: ConfirmChannel) => void)[] = [];
   let consuming = true;
@@ -68,14 +74,24 @@ export async function connectBroker(options: BrokerOptions): Promise<Broker> {
     consumeChannel = await model.createChannel();
     guard(consumeChannel, logger, 'consume');
     const channel = consumeChannel;
+    // One settler per channel (its tags start at 1 again); once the channel closes, settling one
+    // of its deliveries is a no-op: the broker redelivers them.
+    const settle = createSettler(channel);
+    settler = settle;
+    channel.on('close', () => {
+      settle.close();
+      if (settler === settle) settler = null;
+    });
     await channel.prefetch(options.prefetch);
     tags.length = 0;
     for (const consumer of options.consumers) {
       const reply = await channel.consume(consumer.queue, (message) => {
         if (message === null) return logger.warn({ queue: consumer.queue }, 'consumer cancelled by the broker');
-        consumer.handler(channel, message).catch((err: unknown) => {
+        // Outstanding before its handler can settle it, so no allUpTo ack can cover it meanwhile.
+        settle.receive(message);
+        consumer.handler(settle, message, channel).catch((err: unknown) => {
           logger.error({ err, queue: consumer.queue }, 'delivery handler failed; requeueing');
-          safely(() => channel.nack(message, false, true));
+          settle.nack(message, true);
         });
       });
       tags.push(reply.consumerTag);
@@ -118,6 +134,8 @@ export async function connectBroker(options: BrokerOptions): Promise<Broker> {
     },
     isConnected: () => connected,
     async close() {
+      // Acks collected in this turn go out before the connection closes (else they'd be redelivered).
+      settler?.flush();
       await model.close().catch(() => undefined);
     },
   };
@@ -127,13 +145,4 @@ export async function connectBroker(options: BrokerOptions): Promise<Broker> {
 function guard(channel: Channel, logger: Logger, name: string): void {
   channel.on('error', (err: Error) => logger.warn({ err, channel: name }, 'amqp channel error'));
   channel.on('handler-error', (err: Error, event: string) => logger.error({ err, event, channel: name }, 'amqp channel listener threw'));
-}
-
-/** Acks and nacks on a channel that has closed throw; the broker redelivers, so ignore. */
-export function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // The channel is gone: the delivery will be redelivered by the broker.
-  }
 }

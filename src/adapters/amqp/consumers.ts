@@ -6,7 +6,8 @@ import { AppError, toAppError } from '../../app/errors.ts';
 import type { EventResult } from '../../app/events.ts';
 import type { RpcResponse } from '../../rpc/router.ts';
 import type { Metrics } from '../http/metrics.ts';
-import { safely, type DeliveryHandler } from './broker.ts';
+import type { DeliveryHandler } from './broker.ts';
+import { safely, type Settler } from './settler.ts';
 
 export interface ConsumerDeps {
   logger: Logger;
@@ -31,14 +32,14 @@ export function createEventConsumer(
   handleEvent: (envelope: unknown, messageId?: string) => Promise<EventResult>,
   deps: ConsumerDeps,
 ): DeliveryHandler {
-  return async (channel: Channel, message: ConsumeMessage) => {
+  return async (settle: Settler, message: ConsumeMessage) => {
     const stop = deps.metrics.handleSeconds.startTimer({ queue });
     const messageId = typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined;
     const deadLetter = (err: AppError) => {
       deps.logger.info({ err, queue, message_id: messageId }, 'invalid event dead-lettered');
       deps.metrics.deadLettered.inc();
       deps.metrics.messages.inc({ queue, outcome: 'dead_lettered' });
-      safely(() => channel.nack(message, false, false));
+      settle.nack(message, false);
     };
     try {
       let envelope: unknown;
@@ -50,7 +51,7 @@ export function createEventConsumer(
       for (let attempt = 0; ; attempt++) {
         try {
           const result = await handleEvent(envelope, messageId);
-          safely(() => channel.ack(message));
+          settle.ack(message);
           deps.metrics.messages.inc({ queue, outcome: result });
           if (result === 'duplicate') deps.metrics.duplicates.inc();
           deps.afterCommit();
@@ -65,7 +66,7 @@ export function createEventConsumer(
           }
           deps.logger.error({ err: error, queue, message_id: messageId }, 'event failed; requeued');
           deps.metrics.messages.inc({ queue, outcome: 'requeued' });
-          safely(() => channel.nack(message, false, true));
+          settle.nack(message, true);
           return;
         }
       }
@@ -77,7 +78,7 @@ export function createEventConsumer(
 
 /** RPC: dispatch, reply to reply_to with the correlation id, then acknowledge. */
 export function createRpcConsumer(queue: string, dispatch: (body: Buffer) => Promise<RpcResponse>, deps: ConsumerDeps): DeliveryHandler {
-  return async (channel: Channel, message: ConsumeMessage) => {
+  return async (settle: Settler, message: ConsumeMessage, channel: Channel) => {
     const stop = deps.metrics.handleSeconds.startTimer({ queue });
     const response = await dispatch(message.content);
     const { replyTo, correlationId } = message.properties as { replyTo?: string; correlationId?: string };
@@ -89,7 +90,7 @@ export function createRpcConsumer(queue: string, dispatch: (body: Buffer) => Pro
         }),
       );
     }
-    safely(() => channel.ack(message));
+    settle.ack(message);
     deps.metrics.messages.inc({ queue, outcome: String(response.status_code) });
     if (response.status_code < 500) deps.afterCommit();
     stop();
