@@ -1,6 +1,7 @@
 // npm run bench: our worker against the floor, in one run, on this machine. Prints a table and
-// writes bench/results/latest.json. BENCH_SECONDS, BENCH_ROWS_LARGE tune the duration and size.
-import { spawn, type ChildProcess } from 'node:child_process';
+// writes bench/results/latest.json. BENCH_SECONDS, BENCH_ROWS_LARGE tune the duration and size;
+// BENCH_QUICK=1 stops after the four 10k-row runs of one worker and the floor.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -32,13 +33,14 @@ const workerEnv = { ...process.env, ...names, AMQP_URL, DATABASE_URL: `${MYSQL}/
 let nextPort = 19700;
 
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
-async function spawnScript(script: string): Promise<ChildProcess> {
+async function spawnScript(script: string): Promise<ChildProcess & { port?: number }> {
   const port = nextPort++;
   const profile = process.env.BENCH_PROFILE && script === 'src/main.ts' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     env: { ...workerEnv, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  child.port = port;
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   let exited = false;
@@ -52,6 +54,56 @@ async function spawnScript(script: string): Promise<ChildProcess> {
   }
 }
 
+/** The pids of the broker and the database server, whose CPU a run also reports. */
+function servicePids(): { broker: number[]; database: number[] } {
+  const pidsOf = (name: string) => {
+    try {
+      return execFileSync('pidof', [name], { encoding: 'utf8' }).trim().split(/\s+/).map(Number).filter((n) => n > 0);
+    } catch {
+      return [];
+    }
+  };
+  return { broker: pidsOf('beam.smp'), database: pidsOf('mariadbd').concat(pidsOf('mysqld')) };
+}
+
+/** What the services did during a run: CPU of broker, database and this load generator; MySQL statements and commits. */
+async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number }> {
+  const pids = servicePids();
+  const cpu = (list: number[]) => list.reduce((s, pid) => s + usage(pid).cpuSeconds, 0);
+  const own = process.cpuUsage();
+  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit')")) as any;
+  const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
+  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit') };
+}
+
+/** The per-transition and per-second differences of two serviceCounters readings. */
+function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, after: Awaited<ReturnType<typeof serviceCounters>>, m: Measure) {
+  const seconds = m.seconds + WARMUP;
+  const perTransition = (n: number) => n / Math.max(1, m.transitions * (seconds / m.seconds));
+  return {
+    brokerCores: (after.brokerCpu - before.brokerCpu) / seconds,
+    databaseCores: (after.databaseCpu - before.databaseCpu) / seconds,
+    driverCores: (after.driverCpu - before.driverCpu) / seconds,
+    statementsPerTransition: perTransition(after.statements - before.statements),
+    commitsPerTransition: perTransition(after.commits - before.commits),
+  };
+}
+
+/**
+ * Where a worker's time went, from its /metrics: mean ms from delivery to ack of an event, mean
+ * age of the oldest event of a published outbox batch, and events per published batch.
+ */
+async function workerStages(port: number): Promise<{ handleMs: number; outboxLagMs: number; eventsPerPublish: number }> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+  const handleSum = value(/^flow_manager_handle_seconds_sum\{queue="[^"]*subscribe[^"]*"\} (\S+)$/m);
+  const handleCount = value(/^flow_manager_handle_seconds_count\{queue="[^"]*subscribe[^"]*"\} (\S+)$/m);
+  const lagSum = value(/^flow_manager_outbox_lag_seconds_sum (\S+)$/m);
+  const lagCount = value(/^flow_manager_outbox_lag_seconds_count (\S+)$/m);
+  const published = value(/^flow_manager_events_published_total (\S+)$/m);
+  return { handleMs: (1000 * handleSum) / handleCount, outboxLagMs: (1000 * lagSum) / lagCount, eventsPerPublish: published / lagCount };
+}
+
 /** CPU seconds and peak RSS (MiB) of a process, from /proc. */
 function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -63,34 +115,40 @@ function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
 async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number) {
   const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts')));
   const before = workers.map((w) => usage(w.pid!));
+  const services = await serviceCounters();
   const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
   const after = workers.map((w) => usage(w.pid!));
+  const figures = serviceFigures(services, await serviceCounters(), m);
+  const stages = await workerStages(workers[0]!.port!);
+  console.log(`  worker 1: delivery to ack ${stages.handleMs.toFixed(1)} ms mean; outbox lag ${stages.outboxLagMs.toFixed(1)} ms mean; ${stages.eventsPerPublish.toFixed(1)} events per outbox batch`);
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
   const cpu = after.reduce((s, a, i) => s + a.cpuSeconds - before[i]!.cpuSeconds, 0) / m.seconds;
-  return { label, ...m, cpuCores: cpu, peakRssMiB: Math.max(...after.map((a) => a.peakRssMiB)) };
+  return { label, ...m, cpuCores: cpu, peakRssMiB: Math.max(...after.map((a) => a.peakRssMiB)), ...figures };
 }
 
 async function measureFloor(label: string, channel: amqp.Channel, rate?: number) {
   const floor = await spawnScript('bench/floor.ts');
   const before = usage(floor.pid!);
+  const services = await serviceCounters();
   const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
   const after = usage(floor.pid!);
+  const figures = serviceFigures(services, await serviceCounters(), m);
   floor.kill('SIGTERM');
   await new Promise((r) => floor.once('exit', r));
-  return { label, ...m, cpuCores: (after.cpuSeconds - before.cpuSeconds) / m.seconds, peakRssMiB: after.peakRssMiB };
+  return { label, ...m, cpuCores: (after.cpuSeconds - before.cpuSeconds) / m.seconds, peakRssMiB: after.peakRssMiB, ...figures };
 }
 
-type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number };
+type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number } & ReturnType<typeof serviceFigures>;
 
 /** The run as a markdown table (copied to bench/RESULTS.md when performance changes). */
 function markdown(summary: { when: string; machine: object; settings: object; ratioToFloor: number; countGroupedMs: { all: number; runningOnly: number; scanAll: number; rows: number } }, measured: MeasuredRow[]): string {
   const lines = [
     `Run of ${summary.when} on ${JSON.stringify(summary.machine)}, settings ${JSON.stringify(summary.settings)}.`,
     '',
-    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} |`),
+    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} |`),
     '',
     `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
     `Count grouped by current_action_type over ${summary.countGroupedMs.rows} rows (activeflow_counts): ${summary.countGroupedMs.all.toFixed(1)} ms over all statuses, ${summary.countGroupedMs.runningOnly.toFixed(1)} ms for running ones (median of 7); scanning activeflows instead: ${summary.countGroupedMs.scanAll.toFixed(1)} ms.`,
@@ -166,9 +224,9 @@ await sql.query(
 );
 const flow = { customer, id: flowId };
 const rows: object[] = [];
-const log = (r: { label: string } & Measure & { cpuCores: number; peakRssMiB: number }) => {
+const log = (r: MeasuredRow) => {
   rows.push(r);
-  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB`);
+  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}`);
 };
 
 await prefill(sql, SMALL, randomUUID(), randomUUID());
@@ -177,6 +235,11 @@ log(await measureFloor('floor, saturation', channel));
 log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows`, channel, flow));
 log(await measureFloor(`floor, offered ${RATE}/s`, channel, RATE));
 log(await measureWorkers(1, `ours 1 worker, offered ${RATE}/s`, channel, flow, RATE));
+if (process.env.BENCH_QUICK) {
+  // BENCH_QUICK=1: only the four one-worker/floor runs above, for iterating on a change.
+  await cleanUp();
+  process.exit(0);
+}
 log(await measureWorkers(2, 'ours 2 workers, saturation', channel, flow));
 const t0 = performance.now();
 await prefill(sql, LARGE - SMALL, randomUUID(), randomUUID());

@@ -1,5 +1,5 @@
 // Runs node's test runner over every *.test.ts below the given folders (node 20 does not expand
-// globs itself). Usage: node scripts/run-tests.mjs [--concurrency N] DIR...
+// globs itself). Usage: node scripts/run-tests.mjs [--concurrency N] DIR|FILE...
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,11 @@ const walk = (dir) => {
     else if (name.endsWith('.test.ts')) files.push(path);
   }
 };
-for (const dir of dirs) if (existsSync(dir)) walk(dir);
+for (const dir of dirs) {
+  if (!existsSync(dir)) continue;
+  if (statSync(dir).isDirectory()) walk(dir);
+  else files.push(dir);
+}
 if (files.length === 0) {
   console.error(`no test files under ${dirs.join(', ')}`);
   process.exit(1);
