@@ -12,7 +12,7 @@ import {
   type Variables,
 } from '../engine/index.ts';
 import { AppError } from './errors.ts';
-import type { Store, StoredActiveflow, Tx } from './ports.ts';
+import type { ActiveflowTx, BatchReads, Store, StoredActiveflow } from './ports.ts';
 import { drive, insertNew, type AppDeps } from './runner.ts';
 import { parseData, variablesSchema, type StartFlowData } from './schemas.ts';
 
@@ -26,16 +26,15 @@ export interface StartOptions {
 
 /** The result of an input: the outcome and the activeflow as stored afterwards. */
 export interface InputResult {
-  outcome: Outcome | { kind: 'duplicate' };
+  outcome: Outcome | { kind: 'duplicate' } | { kind: 'started' };
   activeflow: Activeflow;
 }
 
-/** One input of a group commit. */
-export interface BatchItem {
-  id: string;
-  input: EngineInput;
-  messageId?: string;
-}
+/**
+ * One input of a group commit: an engine input for an activeflow, or a start_flow event that
+ * creates activeflow `id` (its own or a newly generated id) and runs it to its first wait.
+ */
+export type BatchItem = { id: string; input: EngineInput; messageId?: string } | { id: string; start: StartFlowData; messageId?: string };
 export type BatchResult = { ok: true; result: InputResult | null } | { ok: false; error: AppError };
 
 export type ActiveflowUseCases = ReturnType<typeof createActiveflowUseCases>;
@@ -43,35 +42,39 @@ export type ActiveflowUseCases = ReturnType<typeof createActiveflowUseCases>;
 export function createActiveflowUseCases(store: Store, deps: AppDeps) {
   /** Creates an activeflow (SPEC 5.3 create, 5.4 start_flow); null when it is a duplicate. */
   async function start(raw: StartFlowData, options: StartOptions): Promise<Activeflow | null> {
+    const id = raw.activeflow_id ?? deps.newId();
+    return store.transaction((tx) => startIn(tx, id, raw, options));
+  }
+
+  /** `start` inside the given transaction, creating activeflow `id`. */
+  async function startIn(tx: ActiveflowTx, id: string, raw: StartFlowData, options: StartOptions): Promise<Activeflow | null> {
     const variables = injectedVariables(raw.variables, options, deps);
-    return store.transaction(async (tx) => {
-      if (options.messageId && !(await tx.markProcessed(options.messageId, now()))) return null;
-      const found = await tx.getFlow(raw.flow_id);
-      if (!found || found.flow.tm_delete !== NOT_DELETED) {
-        throw new AppError('FLOW_NOT_FOUND', `flow_id: flow ${raw.flow_id} not found`);
-      }
-      if (found.flow.customer_id !== raw.customer_id) {
-        throw new AppError('CUSTOMER_MISMATCH', `flow_id: flow ${raw.flow_id} does not belong to customer ${raw.customer_id}`);
-      }
-      const created = await insertNew(tx, deps, {
-        id: raw.activeflow_id ?? deps.newId(),
-        customer_id: raw.customer_id,
-        flow: found.flow,
-        reference_type: raw.reference_type,
-        reference_id: raw.reference_id,
-        reference_activeflow_id: raw.reference_activeflow_id,
-        variables,
-        complete_count: 0,
-      });
-      if (!created) return null;
-      if (!options.execute) return created.state.activeflow;
-      const outcome = await drive(tx, deps, created, { type: 'execute' });
-      return outcome.kind === 'settled' ? outcome.state.activeflow : created.state.activeflow;
+    if (options.messageId && !(await tx.markProcessed(options.messageId, now()))) return null;
+    const found = await tx.getFlow(raw.flow_id);
+    if (!found || found.flow.tm_delete !== NOT_DELETED) {
+      throw new AppError('FLOW_NOT_FOUND', `flow_id: flow ${raw.flow_id} not found`);
+    }
+    if (found.flow.customer_id !== raw.customer_id) {
+      throw new AppError('CUSTOMER_MISMATCH', `flow_id: flow ${raw.flow_id} does not belong to customer ${raw.customer_id}`);
+    }
+    const created = await insertNew(tx, deps, {
+      id,
+      customer_id: raw.customer_id,
+      flow: found.flow,
+      reference_type: raw.reference_type,
+      reference_id: raw.reference_id,
+      reference_activeflow_id: raw.reference_activeflow_id,
+      variables,
+      complete_count: 0,
     });
+    if (!created) return null;
+    if (!options.execute) return created.state.activeflow;
+    const outcome = await drive(tx, deps, created, { type: 'execute' });
+    return outcome.kind === 'settled' ? outcome.state.activeflow : created.state.activeflow;
   }
 
   /** Applies one engine input to one activeflow inside the given transaction. */
-  async function inputIn(tx: Tx, id: string, engineInput: EngineInput, messageId?: string): Promise<InputResult> {
+  async function inputIn(tx: ActiveflowTx, id: string, engineInput: EngineInput, messageId?: string): Promise<InputResult> {
     const stored = await lockOrThrow(tx, id);
     if (messageId && !(await tx.markProcessed(messageId, now()))) {
       return { outcome: { kind: 'duplicate' }, activeflow: stored.state.activeflow };
@@ -89,17 +92,16 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
   /**
    * Applies inputs for distinct activeflows in ONE transaction (group commit). An input rejected
    * with an application error is undone alone (its buffered writes dropped); any other failure
-   * aborts and retries the whole batch. Unknown activeflows give null, like `inputIfExists`.
+   * aborts and retries the whole batch. Unknown activeflows give null, like `inputIfExists`; so
+   * does a start_flow that is a duplicate (its input id or activeflow id seen before).
    */
   async function inputBatch(items: BatchItem[]): Promise<BatchResult[]> {
-    const ids = items.map((item) => item.id);
-    const messageIds = items.flatMap((item) => (item.messageId ? [item.messageId] : []));
-    return store.batch(ids, messageIds, async (tx) => {
+    return store.batch(batchReads(items), async (tx) => {
       const results: BatchResult[] = [];
       for (const item of items) {
         const mark = tx.savepoint();
         try {
-          results.push({ ok: true, result: await inputIn(tx, item.id, item.input, item.messageId) });
+          results.push({ ok: true, result: await batchItemIn(tx, item) });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           tx.rollbackTo(mark);
@@ -108,6 +110,19 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
       }
       return results;
     });
+  }
+
+  async function batchItemIn(tx: ActiveflowTx, item: BatchItem): Promise<InputResult | null> {
+    if ('input' in item) return inputIn(tx, item.id, item.input, item.messageId);
+    const options: StartOptions = { source: 'event', execute: true, ...(item.messageId ? { messageId: item.messageId } : {}) };
+    const activeflow = await startIn(tx, item.id, item.start, options);
+    return activeflow ? { outcome: { kind: 'started' }, activeflow } : null;
+  }
+
+  /** One BatchItem in a transaction of its own (when group commit is off). */
+  async function runItem(item: BatchItem): Promise<InputResult | null> {
+    if ('input' in item) return inputIfExists(item.id, item.input, item.messageId);
+    return store.transaction((tx) => batchItemIn(tx, item));
   }
 
   /** Like `input`, but an unknown id is ignored rather than an error (for events). */
@@ -173,10 +188,25 @@ export function createActiveflowUseCases(store: Store, deps: AppDeps) {
     return formatTimestamp(deps.clock());
   }
 
-  return { start, input, inputBatch, inputIfExists, hangupReference, fireDueTimers, setVariables, deleteVariable };
+  return { start, input, inputBatch, runItem, inputIfExists, hangupReference, fireDueTimers, setVariables, deleteVariable };
 }
 
-async function lockOrThrow(tx: Tx, id: string): Promise<StoredActiveflow> {
+/** What a batch reads up front: its activeflows to lock, caller-chosen new ids, flows and input ids. */
+function batchReads(items: BatchItem[]): BatchReads {
+  const reads: BatchReads = { lock: [], create: [], flows: [], messages: [] };
+  for (const item of items) {
+    if (item.messageId) reads.messages.push(item.messageId);
+    if ('input' in item) reads.lock.push(item.id);
+    else {
+      reads.flows.push(item.start.flow_id);
+      // Also a generated id: a batch retried after an unknown COMMIT outcome finds its own row.
+      reads.create.push(item.id);
+    }
+  }
+  return reads;
+}
+
+async function lockOrThrow(tx: ActiveflowTx, id: string): Promise<StoredActiveflow> {
   const stored = await tx.lockActiveflow(id);
   if (!stored) throw new AppError('ACTIVEFLOW_NOT_FOUND', `activeflow ${id} not found`);
   return stored;

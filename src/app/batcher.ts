@@ -1,8 +1,9 @@
-// Group commit for action_done: inputs for different activeflows that arrive while earlier ones
-// are being committed are applied together in one transaction (ActiveflowUseCases.inputBatch).
+// Group commit for start_flow and action_done: inputs for different activeflows that arrive while
+// earlier ones are being committed are applied together in one transaction (inputBatch).
 // Each input still resolves (and so is acknowledged) only after its batch committed.
 import type { ActiveflowUseCases, BatchItem, BatchResult } from './activeflows.ts';
 import type { InputResult } from './activeflows.ts';
+import { AppError } from './errors.ts';
 
 export interface Batcher {
   submit(item: BatchItem): Promise<InputResult | null>;
@@ -17,12 +18,23 @@ interface Pending {
 /**
  * `maxBatch` inputs at most per transaction, `maxInFlight` transactions at once. An input for an
  * activeflow already in a batch waits for the next one, so one activeflow's inputs stay in order.
+ * When a whole batch fails for a reason other than the database being unavailable (one input
+ * breaks the transaction itself, say a statement the database refuses), each of its inputs is run
+ * again alone (`runItem`), so only the culprit fails and goes towards its delivery limit.
  */
-export function createBatcher(activeflows: Pick<ActiveflowUseCases, 'inputBatch'>, maxBatch: number, maxInFlight = 2): Batcher {
+export function createBatcher(activeflows: Pick<ActiveflowUseCases, 'inputBatch' | 'runItem'>, maxBatch: number, maxInFlight = 2): Batcher {
   const queue: Pending[] = [];
   const busy = new Set<string>();
   let inFlight = 0;
   let scheduled = false;
+
+  const isolate = (batch: Pending[], err: unknown): Promise<unknown> => {
+    if (batch.length === 1 || (err instanceof AppError && err.code === 'DATABASE_UNAVAILABLE')) {
+      batch.forEach((p) => p.reject(err));
+      return Promise.resolve();
+    }
+    return Promise.all(batch.map((p) => activeflows.runItem(p.item).then(p.resolve, p.reject)));
+  };
 
   const settle = (batch: Pending[], results: BatchResult[]) => {
     batch.forEach((pending, index) => {
@@ -55,7 +67,7 @@ export function createBatcher(activeflows: Pick<ActiveflowUseCases, 'inputBatch'
         .inputBatch(batch.map((p) => p.item))
         .then(
           (results) => settle(batch, results),
-          (err: unknown) => batch.forEach((p) => p.reject(err)),
+          (err: unknown) => isolate(batch, err),
         )
         .finally(() => {
           inFlight--;

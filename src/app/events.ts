@@ -13,7 +13,8 @@ export function createEventHandler(
   store: Store,
   activeflows: ActiveflowUseCases,
   flows: FlowUseCases,
-  actionDone: (item: BatchItem) => Promise<InputResult | null>,
+  submit: (item: BatchItem) => Promise<InputResult | null>,
+  newId: () => string,
 ) {
   /** Handles one decoded envelope; throws AppError for bad input (the caller dead-letters it). */
   return async function handleEvent(envelope: unknown, messageId?: string): Promise<EventResult> {
@@ -25,12 +26,12 @@ export function createEventHandler(
     switch (type) {
       case 'start_flow': {
         const input = parseData(startFlowSchema, data, 'data');
-        const started = await activeflows.start(input, { source: 'event', execute: true, ...(messageId ? { messageId } : {}) });
+        const started = await submit({ id: input.activeflow_id ?? newId(), start: input, ...(messageId ? { messageId } : {}) });
         return started ? 'processed' : 'duplicate';
       }
       case 'action_done': {
         const input = parseData(actionDoneSchema, data, 'data');
-        const result = await actionDone({
+        const result = await submit({
           id: input.activeflow_id,
           input: { type: 'action_done', action_id: input.action_id, ...(input.variables ? { variables: input.variables } : {}) },
           ...(messageId ? { messageId } : {}),

@@ -9,7 +9,7 @@ import type { AppDeps } from './runner.ts';
 export type App = ReturnType<typeof createApp>;
 
 export interface AppOptions {
-  /** Most action_done inputs per group-commit transaction; 1 = one transaction per input. */
+  /** Most start_flow and action_done inputs per group-commit transaction; 1 = one transaction per input. */
   batchMax?: number;
   /** Group-commit transactions running at once. */
   batchInFlight?: number;
@@ -19,7 +19,7 @@ export function createApp(store: Store, deps: AppDeps, afterCommit: () => void =
   const activeflows = createActiveflowUseCases(store, deps);
   const flows = createFlowUseCases(store, deps, afterCommit);
   const batchMax = options.batchMax ?? 1;
-  const actionDone = batchMax > 1 ? createBatcher(activeflows, batchMax, options.batchInFlight ?? 4).submit : (item: BatchItem) => activeflows.inputIfExists(item.id, item.input, item.messageId);
-  const handleEvent = createEventHandler(store, activeflows, flows, actionDone);
+  const submit = batchMax > 1 ? createBatcher(activeflows, batchMax, options.batchInFlight ?? 4).submit : (item: BatchItem) => activeflows.runItem(item);
+  const handleEvent = createEventHandler(store, activeflows, flows, submit, deps.newId);
   return { store, deps, activeflows, flows, handleEvent, afterCommit };
 }

@@ -58,22 +58,37 @@ export interface Tx {
   enqueue(events: OutgoingEvent[], now: string): Promise<void>;
 }
 
+/** What creating and driving activeflows needs of a transaction (a Tx, or a group commit's BatchTx). */
+export type ActiveflowTx = Pick<Tx, 'markProcessed' | 'lockActiveflow' | 'insertActiveflow' | 'updateActiveflow' | 'getFlow' | 'enqueue'>;
+
 /**
- * A transaction of a group commit: the rows of a batch are locked with one query up front and
- * every write is buffered and flushed with one statement per table at commit. A savepoint marks
- * the buffers so one input's writes can be dropped alone.
+ * A transaction of a group commit: what the batch will touch is read (and its activeflows locked)
+ * in one round trip up front, every write is buffered and all of them are sent with the COMMIT in
+ * one more round trip. A savepoint marks the buffers so one input's writes can be dropped alone.
  */
-export interface BatchTx extends Tx {
+export interface BatchTx extends ActiveflowTx {
   savepoint(): number;
   rollbackTo(mark: number): void;
+}
+
+/** What a group commit reads before its inputs run. */
+export interface BatchReads {
+  /** Activeflows to lock (SELECT ... FOR UPDATE, in id order). */
+  lock: string[];
+  /** Ids of activeflows the batch will create: checked for existence without a lock. */
+  create: string[];
+  /** Flows the inputs will read (start_flow). */
+  flows: string[];
+  /** Input ids to look up in processed_messages. */
+  messages: string[];
 }
 
 /** The database: transactions, and reads that need no lock. */
 export interface Store {
   /** Runs `work` in one transaction, retrying it whole on deadlocks, lock timeouts and lost connections. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Like `transaction`, for a group commit over these activeflows and input ids (same retries). */
-  batch<T>(activeflowIds: string[], messageIds: string[], work: (tx: BatchTx) => Promise<T>): Promise<T>;
+  /** Like `transaction`, for a group commit that first reads `reads` (same retries). */
+  batch<T>(reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T>;
   getActiveflow(id: string): Promise<StoredActiveflow | null>;
   listActiveflows(filter: ActiveflowFilter, page: Page): Promise<Activeflow[]>;
   countActiveflows(filter: ActiveflowFilter, groupBy?: 'status' | 'current_action_type' | 'flow_id'): Promise<number | { key: string; count: number }[]>;

@@ -18,7 +18,7 @@ import {
   type Flow,
   type ReferenceType,
 } from '../engine/index.ts';
-import type { HttpFetcher, OutgoingEvent, StoredActiveflow, Tx } from './ports.ts';
+import type { ActiveflowTx, HttpFetcher, OutgoingEvent, StoredActiveflow } from './ports.ts';
 
 export const PUBLISHER = 'flow-manager';
 
@@ -60,7 +60,7 @@ export interface NewActiveflow {
 }
 
 /** Inserts a new activeflow and its `activeflow_created` event; null when the id exists already. */
-export async function insertNew(tx: Tx, deps: AppDeps, params: NewActiveflow): Promise<StoredActiveflow | null> {
+export async function insertNew(tx: ActiveflowTx, deps: AppDeps, params: NewActiveflow): Promise<StoredActiveflow | null> {
   const state = createActiveflow(
     {
       id: params.id,
@@ -84,7 +84,7 @@ export async function insertNew(tx: Tx, deps: AppDeps, params: NewActiveflow): P
 }
 
 /** Applies one input to a locked activeflow and stores the result; returns the final outcome. */
-export async function drive(tx: Tx, deps: AppDeps, stored: StoredActiveflow, input: EngineInput): Promise<Outcome> {
+export async function drive(tx: ActiveflowTx, deps: AppDeps, stored: StoredActiveflow, input: EngineInput): Promise<Outcome> {
   const ctx = engineContext(deps);
   let outcome = apply(stored.state, input, ctx);
   while (outcome.kind === 'io') {
@@ -108,17 +108,19 @@ export async function drive(tx: Tx, deps: AppDeps, stored: StoredActiveflow, inp
 }
 
 function logSettled(deps: AppDeps, af: Activeflow, outcome: Extract<Outcome, { kind: 'settled' }>): void {
-  const log = deps.logger.child({ activeflow_id: af.id });
+  // No child logger per input: at the usual levels most of these lines are not written at all.
   if (af.status === 'ended') {
     const level = af.end_reason === 'error' ? 'warn' : 'info';
-    log[level]({ end_reason: af.end_reason, end_detail: af.end_detail, moves: outcome.trace.length }, 'activeflow ended');
-  } else {
-    log.debug({ current_action: af.current_action.id, type: af.current_action.type }, 'activeflow waits');
+    if (deps.logger.isLevelEnabled(level)) {
+      deps.logger[level]({ activeflow_id: af.id, end_reason: af.end_reason, end_detail: af.end_detail, moves: outcome.trace.length }, 'activeflow ended');
+    }
+  } else if (deps.logger.isLevelEnabled('debug')) {
+    deps.logger.debug({ activeflow_id: af.id, current_action: af.current_action.id, type: af.current_action.type }, 'activeflow waits');
   }
 }
 
 /** Starts the next link of an on-complete chain and runs it to its first wait (SPEC 2.3). */
-async function startChainLink(tx: Tx, deps: AppDeps, next: OnComplete): Promise<void> {
+async function startChainLink(tx: ActiveflowTx, deps: AppDeps, next: OnComplete): Promise<void> {
   const found = await tx.getFlow(next.flow_id);
   const log = deps.logger.child({ activeflow_id: next.reference_activeflow_id });
   if (!found || found.flow.tm_delete !== NOT_DELETED || found.flow.customer_id !== next.customer_id) {
@@ -138,7 +140,7 @@ async function startChainLink(tx: Tx, deps: AppDeps, next: OnComplete): Promise<
   if (created) await drive(tx, deps, created, { type: 'execute' });
 }
 
-async function performIo(tx: Tx, deps: AppDeps, request: IoRequest): Promise<IoResult> {
+async function performIo(tx: ActiveflowTx, deps: AppDeps, request: IoRequest): Promise<IoResult> {
   if (request.kind === 'http') {
     const reply = await deps.http.fetchJson(request);
     return reply.ok ? { ok: true, actions: reply.json } : reply;

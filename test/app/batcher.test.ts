@@ -16,6 +16,9 @@ function fake(delayMs = 5) {
     get maxConcurrent() {
       return maxConcurrent;
     },
+    async runItem(): Promise<null> {
+      throw new Error('not expected: no batch fails here');
+    },
     async inputBatch(items: BatchItem[]): Promise<BatchResult[]> {
       batches.push(items);
       maxConcurrent = Math.max(maxConcurrent, ++concurrent);
@@ -36,7 +39,7 @@ describe('group-commit batcher', () => {
     const batcher = createBatcher(f, 10, 1);
     await Promise.all([item('a', 1), item('b', 1), item('a', 2), item('c', 1), item('a', 3)].map((i) => batcher.submit(i)));
     assert.deepEqual(
-      f.batches.map((b) => b.map((i) => `${i.id}${i.input.type === 'action_done' ? i.input.action_id : ''}`)),
+      f.batches.map((b) => b.map((i) => `${i.id}${'input' in i && i.input.type === 'action_done' ? i.input.action_id : ''}`)),
       [['a1', 'b1', 'c1'], ['a2'], ['a3']],
     );
   });
@@ -56,9 +59,40 @@ describe('group-commit batcher', () => {
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   });
 
-  it('rejects every input of a batch whose transaction failed', async () => {
-    const batcher = createBatcher({ inputBatch: () => Promise.reject(new Error('db down')) }, 10, 1);
+  it('rejects every input of a batch while the database is unavailable (they wait and retry in place)', async () => {
+    const alone: string[] = [];
+    const batcher = createBatcher(
+      {
+        inputBatch: () => Promise.reject(new AppError('DATABASE_UNAVAILABLE', 'database: ECONNREFUSED after 4 attempts')),
+        runItem: async (i) => {
+          alone.push(i.id);
+          return null;
+        },
+      },
+      10,
+      1,
+    );
     const results = await Promise.allSettled([batcher.submit(item('x', 1)), batcher.submit(item('y', 1))]);
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(alone, []);
+  });
+
+  it('runs each input of a batch that failed for another reason alone, so only the culprit fails', async () => {
+    const alone: string[] = [];
+    const batcher = createBatcher(
+      {
+        inputBatch: () => Promise.reject(new Error('ER_SIGNAL_EXCEPTION: poisoned row')),
+        runItem: async (i) => {
+          alone.push(i.id);
+          if (i.id === 'poison') throw new Error('ER_SIGNAL_EXCEPTION: poisoned row');
+          return null;
+        },
+      },
+      10,
+      1,
+    );
+    const results = await Promise.allSettled(['x', 'poison', 'y'].map((id) => batcher.submit(item(id, 1))));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(alone.sort(), ['poison', 'x', 'y']);
   });
 });

@@ -1,67 +1,90 @@
-// The BatchTx of a group commit: one locking read for the whole batch, writes buffered in memory
-// and flushed with one statement per table, so a batch of N inputs costs a handful of round
-// trips instead of N times as many. Reads of rows outside the batch fall through to `inner`.
-import { sql, type Transaction } from 'kysely';
-import type { BatchTx, OutgoingEvent, StoredActiveflow, Tx } from '../../app/ports.ts';
-import { countKeyOf, type CountDeltas, type CountKey } from './counts.ts';
-import { activeflowRowToState, stateToActiveflowRow } from './mappers.ts';
-import type { ActiveflowRow, Database } from './tables.ts';
+// The BatchTx of a group commit, in two round trips: START TRANSACTION and every read the batch
+// needs (its activeflows locked in id order, its flows, its input ids, caller-chosen new ids) go
+// as one multi-statement query; the inputs then run against those results with every write
+// buffered in memory; the writes (one statement per table), the delete of outbox rows the relay
+// has published, and COMMIT go as a second one. Reads the batch did not know up front (an
+// on-complete link's flow, fetch_flow) cost one more each.
+import type { BatchReads, BatchTx, OutgoingEvent, StoredActiveflow } from '../../app/ports.ts';
+import type { Flow } from '../../engine/index.ts';
+import {
+  deleteOutbox,
+  existingActiveflows,
+  insertActiveflows,
+  insertOutbox,
+  insertProcessed,
+  joinStatements,
+  lockActiveflows,
+  selectFlow,
+  selectFlows,
+  selectProcessed,
+  updateActiveflows,
+  type Statement,
+} from './batch-sql.ts';
+import { countKeyOf, createCountDeltas, type CountKey } from './counts.ts';
+import type { OutboxDeletes } from './outbox-deletes.ts';
+import { activeflowRowToState, flowRowToFlow, stateToActiveflowRow } from './mappers.ts';
+import type { RawConnection } from './raw.ts';
+import type { ActiveflowRow, FlowRow } from './tables.ts';
 
 interface Buffers {
   rows: Map<string, ActiveflowRow>;
+  /** Ids of `rows` that are new (inserted rather than updated). */
+  created: Set<string>;
   locked: Map<string, StoredActiveflow | null>;
   processed: Map<string, string>;
   events: { event: OutgoingEvent; now: string }[];
 }
 
-/** Locks the batch's rows (in id order, so concurrent batches cannot deadlock on each other). */
-export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflowIds: string[], messageIds: string[], counts: CountDeltas) {
-  const buffers: Buffers = { rows: new Map(), locked: new Map(), processed: new Map(), events: [] };
+/** Most published outbox rows one group commit deletes. */
+const DELETES_PER_BATCH = 1000;
+
+type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'>;
+
+/** Runs `work` in one group-commit transaction on `conn`; the caller rolls back on failure. */
+export async function runBatch<T>(conn: RawConnection, reads: BatchReads, deletes: OutboxDeletes, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+  const opened = await open(conn, reads);
+  const buffers: Buffers = { rows: new Map(), created: new Set(), locked: opened.locked, processed: new Map(), events: [] };
   // The count key each row had when the batch first saw it (null: new), for activeflow_counts.
   const original = new Map<string, CountKey | null>();
-  const remember = (id: string, found: StoredActiveflow | null) => {
-    if (!original.has(id)) original.set(id, found ? countKeyOf(found.state) : null);
-  };
-  const ids = [...new Set(activeflowIds)].sort();
-  if (ids.length > 0) {
-    const rows = await trx.selectFrom('activeflows').select(['id', 'doc', 'variables', 'wake_at', 'seq']).where('id', 'in', ids).orderBy('id').forUpdate().execute();
-    for (const id of ids) buffers.locked.set(id, null);
-    for (const row of rows) buffers.locked.set(row.id, { state: activeflowRowToState(row), seq: Number(row.seq) });
-    for (const id of ids) remember(id, buffers.locked.get(id) ?? null);
-  }
-  const seen = new Set<string>();
-  if (messageIds.length > 0) {
-    const rows = await trx.selectFrom('processed_messages').select('message_id').where('message_id', 'in', [...new Set(messageIds)]).execute();
-    for (const row of rows) seen.add(row.message_id);
-  }
-  // Savepoints are cheap snapshots of the (small) buffers.
+  for (const [id, found] of opened.locked) original.set(id, found ? countKeyOf(found.state) : null);
   const marks: Buffers[] = [];
+
   const tx: BatchTx = {
-    ...inner,
     async markProcessed(messageId, now) {
-      if (seen.has(messageId) || buffers.processed.has(messageId)) return false;
+      if (opened.seen.has(messageId) || buffers.processed.has(messageId)) return false;
       buffers.processed.set(messageId, now);
       return true;
     },
     async lockActiveflow(id) {
       if (!buffers.locked.has(id)) {
-        const found = await inner.lockActiveflow(id);
+        const rows = (await conn.query(lockActiveflows([id]))) as StateRow[];
+        const found = rows[0] ? toStored(rows[0]) : null;
         buffers.locked.set(id, found);
-        remember(id, found);
+        original.set(id, found ? countKeyOf(found.state) : null);
       }
-      const found = buffers.locked.get(id);
-      return found ? structuredClone(found) : null;
+      // Not copied: the engine never changes the state it is given (apply works on its own copy),
+      // so the buffered state, which savepoints share, stays as it was read.
+      return buffers.locked.get(id) ?? null;
     },
     async insertActiveflow(state, seq) {
-      // Only new ids reach here in a batch (on-complete links get fresh UUIDs).
-      remember(state.activeflow.id, null);
-      buffers.locked.set(state.activeflow.id, { state, seq });
-      buffers.rows.set(state.activeflow.id, stateToActiveflowRow(state, seq));
+      const id = state.activeflow.id;
+      if (opened.existing.has(id) || buffers.locked.get(id)) return false;
+      original.set(id, null);
+      buffers.created.add(id);
+      buffers.locked.set(id, { state, seq });
+      buffers.rows.set(id, stateToActiveflowRow(state, seq));
       return true;
     },
     async updateActiveflow(state, seq) {
       buffers.locked.set(state.activeflow.id, { state, seq });
       buffers.rows.set(state.activeflow.id, stateToActiveflowRow(state, seq));
+    },
+    async getFlow(id) {
+      if (!opened.flows.has(id)) {
+        const rows = (await conn.query(selectFlow(id))) as FlowRow[];
+        opened.flows.set(id, rows[0] ? { flow: flowRowToFlow(rows[0]), seq: Number(rows[0].seq) } : null);
+      }
+      return opened.flows.get(id) ?? null;
     },
     async enqueue(events, now) {
       for (const event of events) buffers.events.push({ event, now });
@@ -69,6 +92,7 @@ export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflo
     savepoint() {
       marks.push({
         rows: new Map(buffers.rows),
+        created: new Set(buffers.created),
         locked: new Map(buffers.locked),
         processed: new Map(buffers.processed),
         events: [...buffers.events],
@@ -82,44 +106,66 @@ export async function openBatch(trx: Transaction<Database>, inner: Tx, activeflo
       marks.length = mark;
     },
   };
-  const flushAll = async () => {
-    for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
-    await flush(trx, buffers);
-  };
-  return { tx, flush: flushAll };
+
+  const result = await work(tx);
+  const counts = createCountDeltas();
+  for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
+  const writes = [...flushStatements(buffers), counts.statement()].filter((s): s is Statement => s !== null);
+  // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
+  const published = deletes.take(DELETES_PER_BATCH);
+  if (published.length > 0) writes.push(deleteOutbox(published));
+  try {
+    await conn.query(joinStatements([...writes, { text: 'COMMIT', values: [] }]));
+  } catch (err) {
+    deletes.settle(published, false);
+    throw err;
+  }
+  deletes.settle(published, true);
+  return result;
 }
 
-/** Writes the buffers: one upsert of activeflows, one insert of input ids, one of events. */
-async function flush(trx: Transaction<Database>, buffers: Buffers): Promise<void> {
-  const rows = [...buffers.rows.values()];
-  if (rows.length > 0) {
-    const keep = <T>(column: keyof ActiveflowRow) => sql<T>`VALUES(${sql.ref(column)})`;
-    await trx
-      .insertInto('activeflows')
-      .values(rows)
-      .onDuplicateKeyUpdate({
-        status: keep('status'),
-        current_action_type: keep('current_action_type'),
-        deleted: keep('deleted'),
-        wake_at: keep('wake_at'),
-        seq: keep('seq'),
-        doc: keep('doc'),
-        variables: keep('variables'),
-        tm_update: keep('tm_update'),
-      })
-      .execute();
-  }
-  if (buffers.processed.size > 0) {
-    // A plain INSERT: an id another worker committed meanwhile fails the batch, which is retried.
-    await trx
-      .insertInto('processed_messages')
-      .values([...buffers.processed].map(([message_id, tm_create]) => ({ message_id, tm_create })))
-      .execute();
-  }
-  if (buffers.events.length > 0) {
-    await trx
-      .insertInto('outbox')
-      .values(buffers.events.map(({ event, now }) => ({ ...event, tm_create: now })))
-      .execute();
-  }
+/** The first round trip: START TRANSACTION and the batch's reads. */
+async function open(conn: RawConnection, reads: BatchReads) {
+  const lock = [...new Set(reads.lock)].sort();
+  const statements: Statement[] = [{ text: 'START TRANSACTION', values: [] }];
+  const at = (ids: string[], statement: (ids: string[]) => Statement): number | null => {
+    if (ids.length === 0) return null;
+    statements.push(statement(ids));
+    return statements.length - 1;
+  };
+  const lockAt = at(lock, lockActiveflows);
+  const existingAt = at([...new Set(reads.create)], existingActiveflows);
+  const flowsAt = at([...new Set(reads.flows)], selectFlows);
+  const processedAt = at([...new Set(reads.messages)], selectProcessed);
+  const raw = await conn.query(joinStatements(statements));
+  const results = statements.length === 1 ? [raw] : (raw as unknown[]);
+  const rowsAt = <R>(index: number | null): R[] => (index === null ? [] : (results[index] as R[]));
+
+  const locked = new Map<string, StoredActiveflow | null>(lock.map((id) => [id, null]));
+  for (const row of rowsAt<StateRow>(lockAt)) locked.set(row.id, toStored(row));
+  const flows = new Map<string, { flow: Flow; seq: number } | null>(reads.flows.map((id) => [id, null]));
+  for (const row of rowsAt<FlowRow>(flowsAt)) flows.set(row.id, { flow: flowRowToFlow(row), seq: Number(row.seq) });
+  return {
+    locked,
+    flows,
+    existing: new Set(rowsAt<{ id: string }>(existingAt).map((r) => r.id)),
+    seen: new Set(rowsAt<{ message_id: string }>(processedAt).map((r) => r.message_id)),
+  };
+}
+
+/** The buffered writes: new activeflows, updated ones, input ids, events; one statement each. */
+function flushStatements(buffers: Buffers): Statement[] {
+  const created: ActiveflowRow[] = [];
+  const updated: ActiveflowRow[] = [];
+  for (const [id, row] of buffers.rows) (buffers.created.has(id) ? created : updated).push(row);
+  const statements: Statement[] = [];
+  if (created.length > 0) statements.push(insertActiveflows(created));
+  if (updated.length > 0) statements.push(updateActiveflows(updated));
+  if (buffers.processed.size > 0) statements.push(insertProcessed([...buffers.processed]));
+  if (buffers.events.length > 0) statements.push(insertOutbox(buffers.events.map(({ event, now }) => ({ ...event, tm_create: now }))));
+  return statements;
+}
+
+function toStored(row: StateRow): StoredActiveflow {
+  return { state: activeflowRowToState(row), seq: Number(row.seq) };
 }

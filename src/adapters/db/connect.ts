@@ -1,6 +1,6 @@
 // Opens the pool, creating the database if it is missing, and applies schema/ migrations.
 import { Kysely, MysqlDialect } from 'kysely';
-import { createConnection, createPool, type PoolOptions } from 'mysql2';
+import { createConnection, createPool, type Pool, type PoolOptions } from 'mysql2';
 import type { Database } from './tables.ts';
 import { migrate } from './migrate.ts';
 
@@ -39,14 +39,18 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/** A Kysely instance over a mysql2 pool, with the schema up to date. */
-export async function openDatabase(url: string, poolSize: number): Promise<Kysely<Database>> {
+/**
+ * A Kysely instance over a mysql2 pool, with the schema up to date, and the pool itself (group
+ * commits send several statements per round trip on it: every value is still passed as a
+ * parameter, never spliced into the text).
+ */
+export async function openDatabase(url: string, poolSize: number): Promise<{ db: Kysely<Database>; pool: Pool }> {
   await ensureDatabase(url);
   const { options, database } = parseDatabaseUrl(url);
-  const pool = createPool({ ...options, database, connectionLimit: poolSize, enableKeepAlive: true });
+  const pool = createPool({ ...options, database, connectionLimit: poolSize, enableKeepAlive: true, multipleStatements: true });
   // A pool error (a dropped idle connection) must never crash the process; queries retry.
   pool.on('connection', (conn) => conn.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   await migrate(db);
-  return db;
+  return { db, pool };
 }

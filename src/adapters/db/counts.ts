@@ -1,7 +1,8 @@
 // Maintains activeflow_counts (schema/002): every write of an activeflow row moves one unit from
 // the key it had to the key it has. Deltas of one transaction are summed and written with one
 // statement, rows in key order so that concurrent transactions cannot deadlock on them.
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
+import type { Statement } from './batch-sql.ts';
 import { NOT_DELETED, type FlowState } from '../../engine/index.ts';
 import type { ActiveflowRow, Database } from './tables.ts';
 
@@ -48,17 +49,22 @@ export function createCountDeltas() {
       if (before) add(before, -1);
       add(after, 1);
     },
-    /** Writes the summed deltas into one random shard per key. */
-    async flush(trx: Transaction<Database>) {
+    /** The statement that adds the summed deltas into one random shard per key (null: nothing to add). */
+    statement(): Statement | null {
       const rows = [...deltas.entries()].filter(([, d]) => d.n !== 0).sort(([a], [b]) => (a < b ? -1 : 1));
       deltas.clear();
-      if (rows.length === 0) return;
+      if (rows.length === 0) return null;
       const shard = Math.floor(Math.random() * SHARDS);
-      await trx
-        .insertInto('activeflow_counts')
-        .values(rows.map(([, d]) => ({ ...d.key, deleted: Number(d.key.deleted), shard, n: d.n })))
-        .onDuplicateKeyUpdate({ n: sql<number>`n + VALUES(n)` })
-        .execute();
+      return {
+        text: `INSERT INTO activeflow_counts (customer_id, flow_id, status, current_action_type, deleted, shard, n) VALUES ?
+          ON DUPLICATE KEY UPDATE n = n + VALUES(n)`,
+        values: [rows.map(([, { key, n }]) => [key.customer_id, key.flow_id, key.status, key.current_action_type, Number(key.deleted), shard, n])],
+      };
+    },
+    /** Writes the summed deltas inside a Kysely transaction. */
+    async flush(trx: Transaction<Database>) {
+      const statement = this.statement();
+      if (statement) await trx.executeQuery(CompiledQuery.raw(statement.text, statement.values));
     },
   };
 }

@@ -1,11 +1,14 @@
-// Publishes committed outbox rows in id order and deletes them once confirmed. One relay at a
-// time across all workers (a MySQL named lock), so events of one activeflow never overtake each
-// other; a crash between publish and delete republishes (consumers de-duplicate by message_id).
+// Publishes committed outbox rows in id order and deletes them once confirmed (outbox-pump.ts).
+// One relay at a time across all workers (a MySQL named lock), so events of one activeflow never
+// overtake each other; a crash between publish and delete republishes (consumers de-duplicate by
+// message_id).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import type { Pool } from 'mysql2';
 import type { Logger } from 'pino';
-import type { OutgoingEvent, Publisher } from '../../app/ports.ts';
-import type { Database } from './tables.ts';
+import type { Publisher } from '../../app/ports.ts';
+import type { OutboxDeletes } from './outbox-deletes.ts';
+import { pumpOutbox } from './outbox-pump.ts';
+import { acquire } from './raw.ts';
 
 export interface OutboxRelay {
   /** Asks for a drain soon (after a commit). */
@@ -23,38 +26,47 @@ export interface RelayHooks {
 
 /** The relay lock is per database: several deployments may share one MySQL server. */
 const LOCK_PREFIX = 'flow_manager_outbox.';
-const BATCH = 500;
 
-export function createOutboxRelay(db: Kysely<Database>, publisher: Publisher, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
+export function createOutboxRelay(pool: Pool, publisher: Publisher, deletes: OutboxDeletes, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  let wake: (() => void) | null = null;
+
+  const control = {
+    takeKick: () => {
+      const kicked = again;
+      again = false;
+      return kicked;
+    },
+    nextKick: () => new Promise<void>((resolve) => (wake = resolve)),
+    stopped: () => stopped,
+    ...(hooks.onPublished ? { onPublished: hooks.onPublished } : {}),
+  };
 
   /** One drain under the lock; false when another worker holds the lock. */
-  const drainOnce = () =>
-    db.connection().execute(async (conn) => {
-      const got = await sql<{ got: number | null }>`SELECT GET_LOCK(CONCAT(${LOCK_PREFIX}, DATABASE()), 0) AS got`.execute(conn);
-      if (Number(got.rows[0]?.got) !== 1) return false;
-      try {
-        for (;;) {
-          const rows = await conn.selectFrom('outbox').selectAll().orderBy('id').limit(BATCH).execute();
-          if (rows.length === 0) {
-            // A commit kicked us while we drained: look again under the lock we hold.
-            if (!again || stopped) return true;
-            again = false;
-            continue;
-          }
-          const events: OutgoingEvent[] = rows.map((r) => ({ ...r, seq: Number(r.seq) }));
-          await publisher.publish(events);
-          await conn.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
-          const oldest = rows[0] ? Date.parse(rows[0].tm_create.replace(' ', 'T') + 'Z') : Date.now();
-          hooks.onPublished?.(rows.length, Date.now() - oldest);
-        }
-      } finally {
-        await sql`SELECT RELEASE_LOCK(CONCAT(${LOCK_PREFIX}, DATABASE()))`.execute(conn);
+  const drainOnce = async (): Promise<boolean> => {
+    const conn = await acquire(pool);
+    let broken = true;
+    try {
+      const got = (await conn.query({ text: 'SELECT GET_LOCK(CONCAT(?, DATABASE()), 0) AS got', values: [LOCK_PREFIX] })) as { got: number | null }[];
+      if (Number(got[0]?.got) !== 1) {
+        broken = false;
+        return false;
       }
-    });
+      try {
+        await pumpOutbox(conn, pool, publisher, deletes, control);
+      } finally {
+        await conn.query({ text: 'SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))', values: [LOCK_PREFIX] });
+      }
+      broken = false;
+      return true;
+    } finally {
+      // A connection that failed may still hold the lock: closing it releases the lock for sure.
+      conn.release(broken);
+    }
+  };
 
   const loop = async (): Promise<void> => {
     do {
@@ -78,6 +90,8 @@ export function createOutboxRelay(db: Kysely<Database>, publisher: Publisher, lo
   const kick = (): void => {
     if (running) {
       again = true;
+      wake?.();
+      wake = null;
       return;
     }
     running = loop().finally(() => (running = null));

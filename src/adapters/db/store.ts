@@ -1,12 +1,15 @@
 // The Store and Tx ports over Kysely/MySQL.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { Pool } from 'mysql2';
 import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
-import type { ActiveflowFilter, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
+import type { ActiveflowFilter, BatchReads, BatchTx, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
 import { AppError } from '../../app/errors.ts';
-import { openBatch } from './batch-tx.ts';
+import { runBatch } from './batch-tx.ts';
 import { countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
+import type { OutboxDeletes } from './outbox-deletes.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
+import { acquire } from './raw.ts';
 import { backoffMs, retryableReason } from './retry.ts';
 import type { Database } from './tables.ts';
 
@@ -18,42 +21,40 @@ export interface StoreHooks {
   onRetry?: (reason: string, attempt: number, err: unknown) => void;
 }
 
-/** Creates the MySQL store. `maxRetries` bounds how often one transaction is run again. */
-export function createStore(db: Kysely<Database>, maxRetries: number, hooks: StoreHooks = {}): Store {
+/**
+ * Creates the MySQL store over Kysely and, for group commits, the same mysql2 pool directly.
+ * Group commits also delete the outbox rows in `deletes` (published by this worker's relay).
+ * `maxRetries` bounds how often one transaction is run again.
+ */
+export function createStore(db: Kysely<Database>, pool: Pool, deletes: OutboxDeletes, maxRetries: number, hooks: StoreHooks = {}): Store {
   /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
-  async function withRetries<T>(run: (trx: Transaction<Database>) => Promise<T>, retryDuplicate = false): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+  async function withRetries<T>(attempt: () => Promise<T>, retryDuplicate = false): Promise<T> {
+    for (let n = 0; ; n++) {
       try {
-        return await db.transaction().execute(run);
+        return await attempt();
       } catch (err) {
         const duplicate = retryDuplicate && (err as { errno?: unknown }).errno === ER_DUP_ENTRY;
         const reason = duplicate ? 'duplicate_input_id' : retryableReason(err);
         if (reason === null) throw err;
-        if (attempt >= maxRetries) {
-          throw new AppError('DATABASE_UNAVAILABLE', `database: ${reason} after ${attempt + 1} attempts`, [], { cause: err });
+        if (n >= maxRetries) {
+          throw new AppError('DATABASE_UNAVAILABLE', `database: ${reason} after ${n + 1} attempts`, [], { cause: err });
         }
-        hooks.onRetry?.(reason, attempt + 1, err);
-        await sleep(backoffMs(attempt));
+        hooks.onRetry?.(reason, n + 1, err);
+        await sleep(backoffMs(n));
       }
     }
   }
   return {
     transaction: (work) =>
-      withRetries(async (trx) => {
-        const counts = createCountDeltas();
-        const result = await work(createTx(trx, counts));
-        await counts.flush(trx);
-        return result;
-      }),
-    batch: (activeflowIds, messageIds, work) =>
-      withRetries(async (trx) => {
-        const counts = createCountDeltas();
-        const { tx, flush } = await openBatch(trx, createTx(trx, counts), activeflowIds, messageIds, counts);
-        const result = await work(tx);
-        await flush();
-        await counts.flush(trx);
-        return result;
-      }, true),
+      withRetries(() =>
+        db.transaction().execute(async (trx) => {
+          const counts = createCountDeltas();
+          const result = await work(createTx(trx, counts));
+          await counts.flush(trx);
+          return result;
+        }),
+      ),
+    batch: (reads, work) => withRetries(() => batchOnce(pool, deletes, reads, work), true),
     async getActiveflow(id) {
       const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
       return row ? { state: activeflowRowToState(row), seq: Number(row.seq) } : null;
@@ -118,6 +119,23 @@ export function createStore(db: Kysely<Database>, maxRetries: number, hooks: Sto
       return rows.map((r) => r.id);
     },
   };
+}
+
+/** One attempt of a group commit on a connection of its own; rolled back on any failure. */
+async function batchOnce<T>(pool: Pool, deletes: OutboxDeletes, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+  const conn = await acquire(pool);
+  try {
+    const result = await runBatch(conn, reads, deletes, work);
+    conn.release(false);
+    return result;
+  } catch (err) {
+    const rolledBack = await conn.query({ text: 'ROLLBACK', values: [] }).then(
+      () => true,
+      () => false,
+    );
+    conn.release(!rolledBack);
+    throw err;
+  }
 }
 
 /** Counts from activeflow_counts (schema/002), summing the shards of each key. */

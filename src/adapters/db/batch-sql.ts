@@ -1,0 +1,100 @@
+// The SQL of a group commit, as plain text with `?` placeholders (mysql2 escapes the values):
+// the statements of a batch go to the server joined into one multi-statement round trip, so
+// they skip the query builder and are written here once.
+import type { ActiveflowRow } from './tables.ts';
+
+/** One statement and its values. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** Joins statements into one multi-statement query (the pool has `multipleStatements` on). */
+export function joinStatements(statements: Statement[]): Statement {
+  return { text: statements.map((s) => s.text).join(';\n'), values: statements.flatMap((s) => s.values) };
+}
+
+const ACTIVEFLOW_COLUMNS = [
+  'id',
+  'customer_id',
+  'flow_id',
+  'status',
+  'reference_type',
+  'reference_id',
+  'current_action_type',
+  'deleted',
+  'wake_at',
+  'seq',
+  'doc',
+  'variables',
+  'tm_create',
+  'tm_update',
+] as const satisfies readonly (keyof ActiveflowRow)[];
+
+/** The columns an update of an existing activeflow writes (the others never change). */
+const ACTIVEFLOW_MUTABLE = ['status', 'current_action_type', 'deleted', 'wake_at', 'seq', 'doc', 'variables', 'tm_update'] as const;
+
+/** Nested arrays become `(a, b), (c, d)` lists. */
+const tuples = (rows: ActiveflowRow[]) => rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => row[column]));
+
+export const STATE_COLUMNS = 'id, doc, variables, wake_at, seq';
+
+/** Reads and locks activeflows, in id order so that concurrent batches cannot deadlock. */
+export function lockActiveflows(ids: string[]): Statement {
+  return { text: `SELECT ${STATE_COLUMNS} FROM activeflows WHERE id IN (?) ORDER BY id FOR UPDATE`, values: [ids] };
+}
+
+/** Which of these ids exist (a consistent read: no gap locks that would block other inserts). */
+export function existingActiveflows(ids: string[]): Statement {
+  return { text: 'SELECT id FROM activeflows WHERE id IN (?)', values: [ids] };
+}
+
+export function selectFlows(ids: string[]): Statement {
+  return { text: 'SELECT * FROM flows WHERE id IN (?)', values: [ids] };
+}
+
+export function selectProcessed(messageIds: string[]): Statement {
+  return { text: 'SELECT message_id FROM processed_messages WHERE message_id IN (?)', values: [messageIds] };
+}
+
+/** New activeflows: a plain INSERT, so an id that exists after all fails the batch (retried). */
+export function insertActiveflows(rows: ActiveflowRow[]): Statement {
+  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [tuples(rows)] };
+}
+
+/** Locked, existing activeflows: one statement for all of them. */
+export function updateActiveflows(rows: ActiveflowRow[]): Statement {
+  const updates = ACTIVEFLOW_MUTABLE.map((column) => `${column} = VALUES(${column})`).join(', ');
+  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates}`, values: [tuples(rows)] };
+}
+
+/** A plain INSERT: an id another worker committed meanwhile fails the batch, which is retried. */
+export function insertProcessed(entries: [messageId: string, now: string][]): Statement {
+  return { text: 'INSERT INTO processed_messages (message_id, tm_create) VALUES ?', values: [entries] };
+}
+
+export interface OutboxEntry {
+  message_id: string;
+  aggregate_id: string;
+  seq: number;
+  type: string;
+  body: string;
+  tm_create: string;
+}
+
+export function insertOutbox(entries: OutboxEntry[]): Statement {
+  return {
+    text: 'INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ?',
+    values: [entries.map((e) => [e.message_id, e.aggregate_id, e.seq, e.type, e.body, e.tm_create])],
+  };
+}
+
+/** Outbox rows that were published and confirmed. */
+export function deleteOutbox(ids: number[]): Statement {
+  return { text: 'DELETE FROM outbox WHERE id IN (?)', values: [ids] };
+}
+
+/** Reads one flow (for reads a batch did not know up front: on-complete links, fetch_flow). */
+export function selectFlow(id: string): Statement {
+  return { text: 'SELECT * FROM flows WHERE id = ?', values: [id] };
+}

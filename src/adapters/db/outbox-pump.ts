@@ -1,0 +1,132 @@
+// One drain of the outbox by the relay that holds the lock, pipelined: the next rows are read and
+// published while earlier ones still wait for their broker confirms. Confirmed rows are handed to
+// OutboxDeletes: the worker's next group commit deletes them in its own transaction, and what no
+// commit takes within DELETE_AFTER_MS the relay deletes on another connection. Rows go out in id
+// order; a row published and not yet deleted is never read again by this worker (a failed delete
+// leaves it for later, and another worker's relay may republish it after a crash: a duplicate).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pool } from 'mysql2';
+import type { OutgoingEvent, Publisher } from '../../app/ports.ts';
+import type { OutboxDeletes } from './outbox-deletes.ts';
+import { acquire, type RawConnection } from './raw.ts';
+
+/** Rows per read. */
+const BATCH = 500;
+/** Reads published and not yet confirmed at once. */
+const MAX_PUBLISHING = 4;
+/** How long confirmed rows wait for a group commit to delete them before the relay does. */
+const DELETE_AFTER_MS = 5;
+/** How long an idle relay keeps the lock, waiting for the next commit, before it lets go. */
+const LINGER_MS = 50;
+
+interface OutboxRecord extends OutgoingEvent {
+  id: number;
+  tm_create: string;
+}
+
+export interface PumpControl {
+  /** True when a commit asked for a drain since the flag was last taken (and clears it). */
+  takeKick(): boolean;
+  /** Resolves at the next kick (a commit happened). */
+  nextKick(): Promise<void>;
+  stopped(): boolean;
+  onPublished?: (count: number, oldestAgeMs: number) => void;
+}
+
+/** Publishes until the outbox stays empty for LINGER_MS; rejects on the first failure. */
+export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Publisher, deletes: OutboxDeletes, control: PumpControl): Promise<void> {
+  // Ids being published (not confirmed yet): the next reads skip them, and those in `deletes`.
+  const publishingIds = new Set<number>();
+  const publishing = new Set<Promise<void>>();
+  let deleting: Promise<void> | null = null;
+  let fallback: NodeJS.Timeout | null = null;
+  // The first failure of a publish or delete (assigned in callbacks; checked by the loop).
+  const failed: { failure: { err: unknown } | null } = { failure: null };
+
+  /** Deletes the confirmed rows no group commit took, on a connection of its own. */
+  const deleteWaiting = (): void => {
+    if (deleting || deletes.waiting() === 0) return;
+    const ids = deletes.take(BATCH);
+    deleting = deleteRows(pool, ids)
+      .then(
+        () => deletes.settle(ids, true),
+        (err: unknown) => {
+          deletes.settle(ids, false);
+          failed.failure ??= { err };
+        },
+      )
+      .finally(() => (deleting = null));
+  };
+
+  const publish = (rows: OutboxRecord[]): void => {
+    const ids = rows.map((r) => r.id);
+    for (const id of ids) publishingIds.add(id);
+    const done: Promise<void> = publisher
+      .publish(rows)
+      .then(
+        () => {
+          deletes.add(ids);
+          control.onPublished?.(rows.length, Date.now() - Date.parse(rows[0]!.tm_create.replace(' ', 'T') + 'Z'));
+          fallback ??= setTimeout(() => {
+            fallback = null;
+            deleteWaiting();
+          }, DELETE_AFTER_MS);
+        },
+        (err: unknown) => void (failed.failure ??= { err }),
+      )
+      .finally(() => {
+        for (const id of ids) publishingIds.delete(id);
+        publishing.delete(done);
+      });
+    publishing.add(done);
+  };
+
+  try {
+    for (;;) {
+      if (failed.failure) throw failed.failure.err;
+      const rows = await readRows(conn, [...publishingIds, ...deletes.ids()]);
+      if (rows.length > 0) {
+        publish(rows);
+        if (publishing.size >= MAX_PUBLISHING) await Promise.race(publishing);
+        continue;
+      }
+      // Nothing new: wait for what is being published, or for a commit that may have added rows.
+      if (publishing.size > 0) {
+        await Promise.race([Promise.all(publishing), control.nextKick()]);
+        continue;
+      }
+      if (control.takeKick()) continue;
+      if (control.stopped()) return;
+      const kicked = await Promise.race([control.nextKick().then(() => true), sleep(LINGER_MS).then(() => false)]);
+      if (!kicked) return;
+    }
+  } finally {
+    if (fallback) clearTimeout(fallback);
+    await Promise.all(publishing);
+    // Delete what is left before the lock goes, so that no other relay republishes it.
+    deleteWaiting();
+    while (deleting) await deleting;
+    for (let waited = 0; deletes.taken() > 0 && waited < 2000; waited += 5) await sleep(5);
+  }
+}
+
+async function readRows(conn: RawConnection, skip: number[]): Promise<OutboxRecord[]> {
+  const columns = 'id, message_id, aggregate_id, seq, type, body, tm_create';
+  const rows = (await conn.query(
+    skip.length === 0
+      ? { text: `SELECT ${columns} FROM outbox ORDER BY id LIMIT ?`, values: [BATCH] }
+      : { text: `SELECT ${columns} FROM outbox WHERE id NOT IN (?) ORDER BY id LIMIT ?`, values: [skip, BATCH] },
+  )) as OutboxRecord[];
+  return rows.map((r) => ({ ...r, id: Number(r.id), seq: Number(r.seq) }));
+}
+
+async function deleteRows(pool: Pool, ids: number[]): Promise<void> {
+  const conn = await acquire(pool);
+  let broken = true;
+  try {
+    await conn.query({ text: 'DELETE FROM outbox WHERE id IN (?)', values: [ids] });
+    broken = false;
+  } finally {
+    conn.release(broken);
+  }
+}

@@ -1,0 +1,59 @@
+// Published outbox rows are deleted by the next group commit (no commit of their own); when that
+// commit fails they wait for the next one. Against a fresh database of its own, with no relay.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../../src/adapters/db/connect.ts';
+import { createOutboxDeletes } from '../../src/adapters/db/outbox-deletes.ts';
+import { createStore } from '../../src/adapters/db/store.ts';
+import { MYSQL_URL } from '../helpers/env.ts';
+
+const database = `fm_test_${randomUUID().slice(0, 8)}`;
+const NOTHING = { lock: [], create: [], flows: [], messages: [] };
+
+describe('outbox deletes ride on group commits', () => {
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  const query = <T>(text: string, values: unknown[] = []) =>
+    new Promise<T[]>((resolve, reject) => opened.pool.query(text, values, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+  const outboxIds = async () => (await query<{ id: number }>('SELECT id FROM outbox ORDER BY id')).map((r) => Number(r.id));
+
+  before(async () => {
+    opened = await openDatabase(`${MYSQL_URL}/${database}`, 2);
+    for (let n = 0; n < 3; n++) {
+      await query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+    }
+  });
+  after(async () => {
+    await query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await opened.db.destroy();
+  });
+
+  it('a batch deletes the rows handed to it in its own transaction, and only those', async () => {
+    const [a, b, c] = await outboxIds();
+    const deletes = createOutboxDeletes();
+    const store = createStore(opened.db, opened.pool, deletes, 0);
+    deletes.add([a!, b!]);
+    await store.batch(NOTHING, async () => undefined);
+    assert.deepEqual(await outboxIds(), [c]);
+    assert.deepEqual(deletes.ids(), [], 'deleted for sure: no longer skipped by the relay');
+  });
+
+  it('rows of a batch that fails wait for the next one, and are not deleted meanwhile', async () => {
+    const [c] = await outboxIds();
+    const deletes = createOutboxDeletes();
+    const store = createStore(opened.db, opened.pool, deletes, 0);
+    const messageId = randomUUID();
+    await query("INSERT INTO processed_messages (message_id, tm_create) VALUES (?, '2026-01-01 00:00:00')", [messageId]);
+    deletes.add([c!]);
+    // The input id was seen by another transaction after this batch read it: its INSERT fails.
+    const failed = store.batch({ ...NOTHING, messages: [] }, async (tx) => {
+      await tx.markProcessed(messageId, '2026-01-01 00:00:00');
+    });
+    await assert.rejects(failed, (err: { code?: string }) => err.code === 'DATABASE_UNAVAILABLE');
+    assert.deepEqual(await outboxIds(), [c], 'rolled back with the batch');
+    assert.equal(deletes.waiting(), 1);
+    assert.equal(deletes.taken(), 0);
+    await store.batch(NOTHING, async () => undefined);
+    assert.deepEqual(await outboxIds(), []);
+  });
+});
