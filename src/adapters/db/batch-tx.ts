@@ -40,8 +40,12 @@ const DELETES_PER_BATCH = 1000;
 
 type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'>;
 
-/** Runs `work` in one group-commit transaction on `conn`; the caller rolls back on failure. */
-export async function runBatch<T>(conn: RawConnection, reads: BatchReads, deletes: OutboxDeletes, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one group-commit transaction on `conn`; the caller rolls back on failure. Its
+ * count deltas go to `countShard` (the store hands concurrent batches different shards, so they
+ * do not wait on each other's rows of activeflow_counts).
+ */
+export async function runBatch<T>(conn: RawConnection, reads: BatchReads, deletes: OutboxDeletes, countShard: number, work: (tx: BatchTx) => Promise<T>): Promise<T> {
   const opened = await open(conn, reads);
   const buffers: Buffers = { rows: new Map(), created: new Set(), locked: opened.locked, processed: new Map(), events: [] };
   // The count key each row had when the batch first saw it (null: new), for activeflow_counts.
@@ -110,7 +114,7 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, delete
   const result = await work(tx);
   const counts = createCountDeltas();
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
-  const writes = [...flushStatements(buffers), counts.statement()].filter((s): s is Statement => s !== null);
+  const writes = [...flushStatements(buffers), counts.statement(countShard)].filter((s): s is Statement => s !== null);
   // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
   const published = deletes.take(DELETES_PER_BATCH);
   if (published.length > 0) writes.push(deleteOutbox(published));

@@ -8,7 +8,7 @@ import type { ActiveflowRow, Database } from './tables.ts';
 
 export type CountKey = Pick<ActiveflowRow, 'customer_id' | 'flow_id' | 'status' | 'current_action_type' | 'deleted'>;
 
-const SHARDS = 16;
+export const SHARDS = 16;
 
 /** The count key of an activeflow state (the same values its row's columns get). */
 export function countKeyOf(state: FlowState): CountKey {
@@ -49,12 +49,14 @@ export function createCountDeltas() {
       if (before) add(before, -1);
       add(after, 1);
     },
-    /** The statement that adds the summed deltas into one random shard per key (null: nothing to add). */
-    statement(): Statement | null {
+    /**
+     * The statement that adds the summed deltas into one shard per key, random unless given
+     * (null: nothing to add).
+     */
+    statement(shard = Math.floor(Math.random() * SHARDS)): Statement | null {
       const rows = [...deltas.entries()].filter(([, d]) => d.n !== 0).sort(([a], [b]) => (a < b ? -1 : 1));
       deltas.clear();
       if (rows.length === 0) return null;
-      const shard = Math.floor(Math.random() * SHARDS);
       return {
         text: `INSERT INTO activeflow_counts (customer_id, flow_id, status, current_action_type, deleted, shard, n) VALUES ?
           ON DUPLICATE KEY UPDATE n = n + VALUES(n)`,

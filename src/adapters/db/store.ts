@@ -6,7 +6,7 @@ import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
 import type { ActiveflowFilter, BatchReads, BatchTx, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
 import { AppError } from '../../app/errors.ts';
 import { runBatch } from './batch-tx.ts';
-import { countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
+import { SHARDS, countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
 import type { OutboxDeletes } from './outbox-deletes.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { acquire } from './raw.ts';
@@ -27,6 +27,7 @@ export interface StoreHooks {
  * `maxRetries` bounds how often one transaction is run again.
  */
 export function createStore(db: Kysely<Database>, pool: Pool, deletes: OutboxDeletes, maxRetries: number, hooks: StoreHooks = {}): Store {
+  let nextShard = Math.floor(Math.random() * SHARDS);
   /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
   async function withRetries<T>(attempt: () => Promise<T>, retryDuplicate = false): Promise<T> {
     for (let n = 0; ; n++) {
@@ -54,7 +55,13 @@ export function createStore(db: Kysely<Database>, pool: Pool, deletes: OutboxDel
           return result;
         }),
       ),
-    batch: (reads, work) => withRetries(() => batchOnce(pool, deletes, reads, work), true),
+    batch: (reads, work) => {
+      // Consecutive batches take consecutive shards of activeflow_counts, so the few that run at
+      // once never update the same counts row (each would wait for the other's commit).
+      nextShard = (nextShard + 1) % SHARDS;
+      const shard = nextShard;
+      return withRetries(() => batchOnce(pool, deletes, shard, reads, work), true);
+    },
     async getActiveflow(id) {
       const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
       return row ? { state: activeflowRowToState(row), seq: Number(row.seq) } : null;
@@ -122,10 +129,10 @@ export function createStore(db: Kysely<Database>, pool: Pool, deletes: OutboxDel
 }
 
 /** One attempt of a group commit on a connection of its own; rolled back on any failure. */
-async function batchOnce<T>(pool: Pool, deletes: OutboxDeletes, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+async function batchOnce<T>(pool: Pool, deletes: OutboxDeletes, shard: number, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
   const conn = await acquire(pool);
   try {
-    const result = await runBatch(conn, reads, deletes, work);
+    const result = await runBatch(conn, reads, deletes, shard, work);
     conn.release(false);
     return result;
   } catch (err) {
