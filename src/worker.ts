@@ -9,7 +9,7 @@ import { connectBroker, type Broker } from './adapters/amqp/broker.ts';
 import { createEventConsumer, createRpcConsumer } from './adapters/amqp/consumers.ts';
 import { createPublisher } from './adapters/amqp/publisher.ts';
 import { openDatabase } from './adapters/db/connect.ts';
-import { createOutboxDeletes } from './adapters/db/outbox-deletes.ts';
+import { createRelayLink } from './adapters/db/relay-link.ts';
 import { createOutboxRelay, type OutboxRelay } from './adapters/db/outbox-relay.ts';
 import { createStore } from './adapters/db/store.ts';
 import type { Database } from './adapters/db/tables.ts';
@@ -41,8 +41,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const metrics = createMetrics(options.defaultMetrics ?? true);
   const { db, pool } = await openDatabase(config.databaseUrl, config.dbPoolSize);
   // Outbox rows this worker's relay published, deleted by its next group commit.
-  const outboxDeletes = createOutboxDeletes();
-  const store = createStore(db, pool, outboxDeletes, config.txMaxRetries, {
+  const relayLink = createRelayLink();
+  const store = createStore(db, pool, relayLink, config.txMaxRetries, {
     onRetry: (reason, attempt, err) => {
       metrics.retries.inc({ reason });
       logger.warn({ reason, attempt, err }, 'transaction retried');
@@ -91,7 +91,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     ],
     hooks: { onDisconnect: () => metrics.reconnects.inc() },
   });
-  relay = createOutboxRelay(pool, createPublisher(broker, config.eventExchange), outboxDeletes, logger, config.outboxPollMs, {
+  relay = createOutboxRelay(pool, createPublisher(broker, config.eventExchange), relayLink, logger, config.outboxPollMs, {
     onPublished: (count, ageMs) => {
       metrics.published.inc(count);
       metrics.outboxLag.observe(ageMs / 1000);

@@ -94,6 +94,14 @@ export function deleteOutbox(ids: number[]): Statement {
   return { text: 'DELETE FROM outbox WHERE id IN (?)', values: [ids] };
 }
 
+/** The next outbox rows to publish, leaving out those the relay already has. */
+export function selectOutbox(skip: number[], limit: number): Statement {
+  const columns = 'id, message_id, aggregate_id, seq, type, body, tm_create';
+  return skip.length === 0
+    ? { text: `SELECT ${columns} FROM outbox ORDER BY id LIMIT ?`, values: [limit] }
+    : { text: `SELECT ${columns} FROM outbox WHERE id NOT IN (?) ORDER BY id LIMIT ?`, values: [skip, limit] };
+}
+
 /** Reads one flow (for reads a batch did not know up front: on-complete links, fetch_flow). */
 export function selectFlow(id: string): Statement {
   return { text: 'SELECT * FROM flows WHERE id = ?', values: [id] };

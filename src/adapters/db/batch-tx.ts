@@ -2,7 +2,8 @@
 // needs (its activeflows locked in id order, its flows, its input ids, caller-chosen new ids) go
 // as one multi-statement query; the inputs then run against those results with every write
 // buffered in memory; the writes (one statement per table), the delete of outbox rows the relay
-// has published, and COMMIT go as a second one. Reads the batch did not know up front (an
+// has published, COMMIT and (while this worker's relay holds the lock) a read of the outbox for
+// the relay go as a second one. Reads the batch did not know up front (an
 // on-complete link's flow, fetch_flow) cost one more each.
 import type { BatchReads, BatchTx, OutgoingEvent, StoredActiveflow } from '../../app/ports.ts';
 import type { Flow } from '../../engine/index.ts';
@@ -16,12 +17,14 @@ import {
   lockActiveflows,
   selectFlow,
   selectFlows,
+  selectOutbox,
   selectProcessed,
   updateActiveflows,
   type Statement,
 } from './batch-sql.ts';
 import { countKeyOf, createCountDeltas, type CountKey } from './counts.ts';
-import type { OutboxDeletes } from './outbox-deletes.ts';
+import { OUTBOX_READ } from './outbox-pump.ts';
+import type { OutboxRecord, RelayLink } from './relay-link.ts';
 import { activeflowRowToState, flowRowToFlow, stateToActiveflowRow } from './mappers.ts';
 import type { RawConnection } from './raw.ts';
 import type { ActiveflowRow, FlowRow } from './tables.ts';
@@ -45,7 +48,7 @@ type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'se
  * count deltas go to `countShard` (the store hands concurrent batches different shards, so they
  * do not wait on each other's rows of activeflow_counts).
  */
-export async function runBatch<T>(conn: RawConnection, reads: BatchReads, deletes: OutboxDeletes, countShard: number, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+export async function runBatch<T>(conn: RawConnection, reads: BatchReads, deletes: RelayLink, countShard: number, work: (tx: BatchTx) => Promise<T>): Promise<T> {
   const opened = await open(conn, reads);
   const buffers: Buffers = { rows: new Map(), created: new Set(), locked: opened.locked, processed: new Map(), events: [] };
   // The count key each row had when the batch first saw it (null: new), for activeflow_counts.
@@ -118,13 +121,18 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, delete
   // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
   const published = deletes.take(DELETES_PER_BATCH);
   if (published.length > 0) writes.push(deleteOutbox(published));
+  // While this worker's relay holds the lock: read the outbox right after COMMIT, for the relay.
+  const skip = deletes.feedSkip();
+  const statements = [...writes, { text: 'COMMIT', values: [] }, ...(skip ? [selectOutbox(skip, OUTBOX_READ)] : [])];
+  let results: unknown;
   try {
-    await conn.query(joinStatements([...writes, { text: 'COMMIT', values: [] }]));
+    results = await conn.query(joinStatements(statements));
   } catch (err) {
     deletes.settle(published, false);
     throw err;
   }
   deletes.settle(published, true);
+  if (skip) deletes.offer((results as OutboxRecord[][])[statements.length - 1]!);
   return result;
 }
 

@@ -1,28 +1,26 @@
 // One drain of the outbox by the relay that holds the lock, pipelined: the next rows are read and
-// published while earlier ones still wait for their broker confirms. Confirmed rows are handed to
-// OutboxDeletes: the worker's next group commit deletes them in its own transaction, and what no
-// commit takes within DELETE_AFTER_MS the relay deletes on another connection. Rows go out in id
+// published while earlier ones still wait for their broker confirms. Group commits feed it the
+// rows they read right after their COMMIT (RelayLink), so most events need no read of the relay's
+// own. Confirmed rows are handed back to RelayLink: the worker's next group commit deletes them in
+// its own transaction, and what no commit takes within DELETE_AFTER_MS the relay deletes itself. Rows go out in id
 // order; a row published and not yet deleted is never read again by this worker (a failed delete
 // leaves it for later, and another worker's relay may republish it after a crash: a duplicate).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
-import type { OutgoingEvent, Publisher } from '../../app/ports.ts';
-import type { OutboxDeletes } from './outbox-deletes.ts';
+import type { Publisher } from '../../app/ports.ts';
+import { selectOutbox } from './batch-sql.ts';
+import type { OutboxRecord, RelayLink } from './relay-link.ts';
 import { acquire, type RawConnection } from './raw.ts';
 
 /** Rows per read. */
-const BATCH = 500;
+export const OUTBOX_READ = 500;
+const BATCH = OUTBOX_READ;
 /** Reads published and not yet confirmed at once. */
 const MAX_PUBLISHING = 4;
 /** How long confirmed rows wait for a group commit to delete them before the relay does. */
 const DELETE_AFTER_MS = 5;
 /** How long an idle relay keeps the lock, waiting for the next commit, before it lets go. */
 const LINGER_MS = 50;
-
-interface OutboxRecord extends OutgoingEvent {
-  id: number;
-  tm_create: string;
-}
 
 export interface PumpControl {
   /** True when a commit asked for a drain since the flag was last taken (and clears it). */
@@ -34,7 +32,7 @@ export interface PumpControl {
 }
 
 /** Publishes until the outbox stays empty for LINGER_MS; rejects on the first failure. */
-export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Publisher, deletes: OutboxDeletes, control: PumpControl): Promise<void> {
+export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Publisher, deletes: RelayLink, control: PumpControl): Promise<void> {
   // Ids being published (not confirmed yet): the next reads skip them, and those in `deletes`.
   const publishingIds = new Set<number>();
   const publishing = new Set<Promise<void>>();
@@ -81,10 +79,22 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
     publishing.add(done);
   };
 
+  const skip = () => [...publishingIds, ...deletes.ids()];
+  // A read may bring back rows another read published meanwhile (and even deleted since its
+  // snapshot): those are left out.
+  const fresh = (rows: OutboxRecord[]) => rows.map(record).filter((r) => !publishingIds.has(r.id) && !deletes.has(r.id));
+  // Rows a group commit read after its COMMIT: published at once.
+  deletes.attach({
+    skip,
+    offer: (rows) => {
+      const news = fresh(rows);
+      if (news.length > 0 && !failed.failure) publish(news);
+    },
+  });
   try {
     for (;;) {
       if (failed.failure) throw failed.failure.err;
-      const rows = await readRows(conn, [...publishingIds, ...deletes.ids()]);
+      const rows = fresh(await readRows(conn, skip()));
       if (rows.length > 0) {
         publish(rows);
         if (publishing.size >= MAX_PUBLISHING) await Promise.race(publishing);
@@ -101,6 +111,7 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
       if (!kicked) return;
     }
   } finally {
+    deletes.detach();
     if (fallback) clearTimeout(fallback);
     await Promise.all(publishing);
     // Delete what is left before the lock goes, so that no other relay republishes it.
@@ -111,13 +122,12 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
 }
 
 async function readRows(conn: RawConnection, skip: number[]): Promise<OutboxRecord[]> {
-  const columns = 'id, message_id, aggregate_id, seq, type, body, tm_create';
-  const rows = (await conn.query(
-    skip.length === 0
-      ? { text: `SELECT ${columns} FROM outbox ORDER BY id LIMIT ?`, values: [BATCH] }
-      : { text: `SELECT ${columns} FROM outbox WHERE id NOT IN (?) ORDER BY id LIMIT ?`, values: [skip, BATCH] },
-  )) as OutboxRecord[];
-  return rows.map((r) => ({ ...r, id: Number(r.id), seq: Number(r.seq) }));
+  return (await conn.query(selectOutbox(skip, BATCH))) as OutboxRecord[];
+}
+
+/** Numbers as numbers (BIGINT columns may come back as strings). */
+function record(row: OutboxRecord): OutboxRecord {
+  return { ...row, id: Number(row.id), seq: Number(row.seq) };
 }
 
 async function deleteRows(pool: Pool, ids: number[]): Promise<void> {

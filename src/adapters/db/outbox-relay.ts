@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
 import type { Logger } from 'pino';
 import type { Publisher } from '../../app/ports.ts';
-import type { OutboxDeletes } from './outbox-deletes.ts';
+import type { RelayLink } from './relay-link.ts';
 import { pumpOutbox } from './outbox-pump.ts';
 import { acquire } from './raw.ts';
 
@@ -27,7 +27,7 @@ export interface RelayHooks {
 /** The relay lock is per database: several deployments may share one MySQL server. */
 const LOCK_PREFIX = 'flow_manager_outbox.';
 
-export function createOutboxRelay(pool: Pool, publisher: Publisher, deletes: OutboxDeletes, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
+export function createOutboxRelay(pool: Pool, publisher: Publisher, deletes: RelayLink, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;

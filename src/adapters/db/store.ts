@@ -7,7 +7,7 @@ import type { ActiveflowFilter, BatchReads, BatchTx, FlowFilter, OutgoingEvent, 
 import { AppError } from '../../app/errors.ts';
 import { runBatch } from './batch-tx.ts';
 import { SHARDS, countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
-import type { OutboxDeletes } from './outbox-deletes.ts';
+import type { RelayLink } from './relay-link.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { acquire } from './raw.ts';
 import { backoffMs, retryableReason } from './retry.ts';
@@ -26,7 +26,7 @@ export interface StoreHooks {
  * Group commits also delete the outbox rows in `deletes` (published by this worker's relay).
  * `maxRetries` bounds how often one transaction is run again.
  */
-export function createStore(db: Kysely<Database>, pool: Pool, deletes: OutboxDeletes, maxRetries: number, hooks: StoreHooks = {}): Store {
+export function createStore(db: Kysely<Database>, pool: Pool, deletes: RelayLink, maxRetries: number, hooks: StoreHooks = {}): Store {
   let nextShard = Math.floor(Math.random() * SHARDS);
   /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
   async function withRetries<T>(attempt: () => Promise<T>, retryDuplicate = false): Promise<T> {
@@ -129,7 +129,7 @@ export function createStore(db: Kysely<Database>, pool: Pool, deletes: OutboxDel
 }
 
 /** One attempt of a group commit on a connection of its own; rolled back on any failure. */
-async function batchOnce<T>(pool: Pool, deletes: OutboxDeletes, shard: number, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+async function batchOnce<T>(pool: Pool, deletes: RelayLink, shard: number, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
   const conn = await acquire(pool);
   try {
     const result = await runBatch(conn, reads, deletes, shard, work);

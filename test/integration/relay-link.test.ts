@@ -1,11 +1,14 @@
-// Published outbox rows are deleted by the next group commit (no commit of their own); when that
-// commit fails they wait for the next one. Against a fresh database of its own, with no relay.
+// What group commits share with the relay. Published outbox rows are deleted by the next group
+// commit (no commit of their own); when that commit fails they wait for the next one. Against a
+// fresh database of its own, with no relay. And the feed: rows read after COMMIT reach the relay
+// only while it holds the lock; a deleted id stays known for a while.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../src/adapters/db/connect.ts';
-import { createOutboxDeletes } from '../../src/adapters/db/outbox-deletes.ts';
+import { createRelayLink } from '../../src/adapters/db/relay-link.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
+import type { OutboxRecord } from '../../src/adapters/db/relay-link.ts';
 import { MYSQL_URL } from '../helpers/env.ts';
 
 const database = `fm_test_${randomUUID().slice(0, 8)}`;
@@ -30,7 +33,7 @@ describe('outbox deletes ride on group commits', () => {
 
   it('a batch deletes the rows handed to it in its own transaction, and only those', async () => {
     const [a, b, c] = await outboxIds();
-    const deletes = createOutboxDeletes();
+    const deletes = createRelayLink();
     const store = createStore(opened.db, opened.pool, deletes, 0);
     deletes.add([a!, b!]);
     await store.batch(NOTHING, async () => undefined);
@@ -40,7 +43,7 @@ describe('outbox deletes ride on group commits', () => {
 
   it('rows of a batch that fails wait for the next one, and are not deleted meanwhile', async () => {
     const [c] = await outboxIds();
-    const deletes = createOutboxDeletes();
+    const deletes = createRelayLink();
     const store = createStore(opened.db, opened.pool, deletes, 0);
     const messageId = randomUUID();
     await query("INSERT INTO processed_messages (message_id, tm_create) VALUES (?, '2026-01-01 00:00:00')", [messageId]);
@@ -55,5 +58,37 @@ describe('outbox deletes ride on group commits', () => {
     assert.equal(deletes.taken(), 0);
     await store.batch(NOTHING, async () => undefined);
     assert.deepEqual(await outboxIds(), []);
+  });
+
+  it('a batch feeds the relay the outbox rows it reads after COMMIT, only while a relay is attached', async () => {
+    await query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+    const [id] = await outboxIds();
+    const link = createRelayLink();
+    const store = createStore(opened.db, opened.pool, link, 0);
+    const offered: OutboxRecord[][] = [];
+    await store.batch(NOTHING, async () => undefined);
+    assert.equal(offered.length, 0);
+    link.attach({ skip: () => [], offer: (rows) => offered.push(rows) });
+    await store.batch(NOTHING, async () => undefined);
+    assert.deepEqual(offered.map((rows) => rows.map((r) => Number(r.id))), [[id]]);
+    link.attach({ skip: () => [id!], offer: (rows) => offered.push(rows) });
+    await store.batch(NOTHING, async () => undefined);
+    assert.deepEqual(offered.at(-1), [], 'ids the relay has in flight are left out of the read');
+    link.detach();
+    assert.equal(link.feedSkip(), null);
+    link.offer([]);
+    assert.equal(offered.length, 2, 'nothing reaches a relay that let go');
+  });
+
+  it('remembers a deleted id for a while, so a read that began before the delete cannot republish it', () => {
+    let now = 1_000;
+    const link = createRelayLink(() => now);
+    link.add([7]);
+    const taken = link.take(10);
+    link.settle(taken, true);
+    assert.equal(link.has(7), true);
+    now += 2_500;
+    link.settle([], true);
+    assert.equal(link.has(7), false);
   });
 });

@@ -1,0 +1,96 @@
+// What a worker's group commits share with its outbox relay.
+// - Deletes: outbox rows that were published and confirmed wait here to be deleted. The next
+//   group commit deletes them inside its own transaction, so they cost no commit (and no log
+//   flush) of their own; when no group commit comes soon, the relay deletes them itself. Until a
+//   row is deleted for sure its id stays here, and the relay's reads skip it (no republishing).
+// - Feed: while the relay holds the lock, a group commit reads the outbox right after its COMMIT,
+//   in the same round trip, and hands the rows to the relay, which publishes them without a
+//   read of its own. The relay skips rows it already has in flight, whichever read brought them.
+import type { OutgoingEvent } from '../../app/ports.ts';
+
+/** An outbox row as read for publishing. */
+export interface OutboxRecord extends OutgoingEvent {
+  id: number;
+  tm_create: string;
+}
+
+/** The relay's side of the feed, attached while it holds the lock. */
+export interface FeedHandler {
+  /** Ids a read should leave out (in flight or waiting to be deleted). */
+  skip(): number[];
+  offer(rows: OutboxRecord[]): void;
+}
+
+export interface RelayLink {
+  /** The relay holds the lock and takes rows from group commits (until `detach`). */
+  attach(handler: FeedHandler): void;
+  detach(): void;
+  /** The ids to leave out of a read after COMMIT, or null when no relay takes rows now. */
+  feedSkip(): number[] | null;
+  /** Rows read right after a COMMIT (dropped when the relay let go of the lock meanwhile). */
+  offer(rows: OutboxRecord[]): void;
+  /** Confirmed ids: to be deleted. */
+  add(ids: number[]): void;
+  /** Up to `max` ids for a transaction to delete; it must then call `settle`. */
+  take(max: number): number[];
+  /** The transaction that took `ids` committed (`deleted`) or failed (they wait again). */
+  settle(ids: number[], deleted: boolean): void;
+  /**
+   * Whether the relay has published this id: waiting or taken for deletion, or deleted within the
+   * last RECENT_MS (a read that began before that delete may still bring the row back).
+   */
+  has(id: number): boolean;
+  ids(): number[];
+  /** Ids waiting and not taken. */
+  waiting(): number;
+  /** Ids taken by transactions that have not settled yet. */
+  taken(): number;
+}
+
+/** How long a deleted id is still known as published (longer than any read takes). */
+const RECENT_MS = 2000;
+
+export function createRelayLink(now: () => number = Date.now): RelayLink {
+  const pending = new Set<number>();
+  const inTransaction = new Set<number>();
+  // Deleted ids with the time of their delete, oldest first (a Map keeps insertion order).
+  const recent = new Map<number, number>();
+  let handler: FeedHandler | null = null;
+  return {
+    attach: (h) => void (handler = h),
+    detach: () => void (handler = null),
+    feedSkip: () => handler?.skip() ?? null,
+    offer: (rows) => handler?.offer(rows),
+    add(ids) {
+      for (const id of ids) pending.add(id);
+    },
+    take(max) {
+      const ids: number[] = [];
+      for (const id of pending) {
+        if (ids.length >= max) break;
+        ids.push(id);
+      }
+      for (const id of ids) {
+        pending.delete(id);
+        inTransaction.add(id);
+      }
+      return ids.sort((a, b) => a - b);
+    },
+    settle(ids, deleted) {
+      const at = now();
+      for (const id of ids) {
+        inTransaction.delete(id);
+        if (!deleted) pending.add(id);
+        else recent.set(id, at);
+      }
+      for (const [id, when] of recent) {
+        if (at - when < RECENT_MS) break;
+        recent.delete(id);
+      }
+    },
+    has: (id) => pending.has(id) || inTransaction.has(id) || recent.has(id),
+    ids: () => [...pending, ...inTransaction],
+    waiting: () => pending.size,
+    taken: () => inTransaction.size,
+  };
+}
