@@ -1,7 +1,7 @@
 // The SQL of a group commit, as plain text with `?` placeholders (mysql2 escapes the values):
 // the statements of a batch go to the server joined into one multi-statement round trip, so
 // they skip the query builder and are written here once.
-import type { ActiveflowRow } from './tables.ts';
+import type { ActiveflowRow, OutboxRow } from './tables.ts';
 
 /** One statement and its values. */
 export interface Statement {
@@ -73,14 +73,8 @@ export function insertProcessed(entries: [messageId: string, now: string][]): St
   return { text: 'INSERT INTO processed_messages (message_id, tm_create) VALUES ?', values: [entries] };
 }
 
-export interface OutboxEntry {
-  message_id: string;
-  aggregate_id: string;
-  seq: number;
-  type: string;
-  body: string;
-  tm_create: string;
-}
+/** An outbox row to insert (its id is assigned by the database). */
+export type OutboxEntry = Omit<OutboxRow, 'id'>;
 
 export function insertOutbox(entries: OutboxEntry[]): Statement {
   return {

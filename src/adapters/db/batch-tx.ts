@@ -48,7 +48,7 @@ type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'se
  * count deltas go to `countShard` (the store hands concurrent batches different shards, so they
  * do not wait on each other's rows of activeflow_counts).
  */
-export async function runBatch<T>(conn: RawConnection, reads: BatchReads, deletes: RelayLink, countShard: number, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: RelayLink, countShard: number, work: (tx: BatchTx) => Promise<T>): Promise<T> {
   const opened = await open(conn, reads);
   const buffers: Buffers = { rows: new Map(), created: new Set(), locked: opened.locked, processed: new Map(), events: [] };
   // The count key each row had when the batch first saw it (null: new), for activeflow_counts.
@@ -119,20 +119,20 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, delete
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
   const writes = [...flushStatements(buffers), counts.statement(countShard)].filter((s): s is Statement => s !== null);
   // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
-  const published = deletes.take(DELETES_PER_BATCH);
+  const published = link.take(DELETES_PER_BATCH);
   if (published.length > 0) writes.push(deleteOutbox(published));
   // While this worker's relay holds the lock: read the outbox right after COMMIT, for the relay.
-  const skip = deletes.feedSkip();
+  const skip = link.feedSkip();
   const statements = [...writes, { text: 'COMMIT', values: [] }, ...(skip ? [selectOutbox(skip, OUTBOX_READ)] : [])];
   let results: unknown;
   try {
     results = await conn.query(joinStatements(statements));
   } catch (err) {
-    deletes.settle(published, false);
+    link.settle(published, false);
     throw err;
   }
-  deletes.settle(published, true);
-  if (skip) deletes.offer((results as OutboxRecord[][])[statements.length - 1]!);
+  link.settle(published, true);
+  if (skip) link.offer((results as OutboxRecord[][])[statements.length - 1]!);
   return result;
 }
 

@@ -1,10 +1,11 @@
 // One drain of the outbox by the relay that holds the lock, pipelined: the next rows are read and
 // published while earlier ones still wait for their broker confirms. Group commits feed it the
 // rows they read right after their COMMIT (RelayLink), so most events need no read of the relay's
-// own. Confirmed rows are handed back to RelayLink: the worker's next group commit deletes them in
-// its own transaction, and what no commit takes within DELETE_AFTER_MS the relay deletes itself. Rows go out in id
-// order; a row published and not yet deleted is never read again by this worker (a failed delete
-// leaves it for later, and another worker's relay may republish it after a crash: a duplicate).
+// own. Confirmed rows are handed back to RelayLink: the worker's next group commit deletes them
+// in its own transaction, and what no commit takes within DELETE_AFTER_MS the relay deletes
+// itself. Rows go out in id order; a row published and not yet deleted is never read again by
+// this worker (a failed delete leaves it for later, and another worker's relay may republish it
+// after a crash: a duplicate).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
 import type { Publisher } from '../../app/ports.ts';
@@ -32,8 +33,8 @@ export interface PumpControl {
 }
 
 /** Publishes until the outbox stays empty for LINGER_MS; rejects on the first failure. */
-export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Publisher, deletes: RelayLink, control: PumpControl): Promise<void> {
-  // Ids being published (not confirmed yet): the next reads skip them, and those in `deletes`.
+export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Publisher, link: RelayLink, control: PumpControl): Promise<void> {
+  // Ids being published (not confirmed yet): the next reads skip them, and those in `link`.
   const publishingIds = new Set<number>();
   const publishing = new Set<Promise<void>>();
   let deleting: Promise<void> | null = null;
@@ -43,13 +44,13 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
 
   /** Deletes the confirmed rows no group commit took, on a connection of its own. */
   const deleteWaiting = (): void => {
-    if (deleting || deletes.waiting() === 0) return;
-    const ids = deletes.take(BATCH);
+    if (deleting || link.waiting() === 0) return;
+    const ids = link.take(BATCH);
     deleting = deleteRows(pool, ids)
       .then(
-        () => deletes.settle(ids, true),
+        () => link.settle(ids, true),
         (err: unknown) => {
-          deletes.settle(ids, false);
+          link.settle(ids, false);
           failed.failure ??= { err };
         },
       )
@@ -63,7 +64,7 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
       .publish(rows)
       .then(
         () => {
-          deletes.add(ids);
+          link.add(ids);
           control.onPublished?.(rows.length, Date.now() - Date.parse(rows[0]!.tm_create.replace(' ', 'T') + 'Z'));
           fallback ??= setTimeout(() => {
             fallback = null;
@@ -79,12 +80,12 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
     publishing.add(done);
   };
 
-  const skip = () => [...publishingIds, ...deletes.ids()];
+  const skip = () => [...publishingIds, ...link.ids()];
   // A read may bring back rows another read published meanwhile (and even deleted since its
   // snapshot): those are left out.
-  const fresh = (rows: OutboxRecord[]) => rows.map(record).filter((r) => !publishingIds.has(r.id) && !deletes.has(r.id));
+  const fresh = (rows: OutboxRecord[]) => rows.map(record).filter((r) => !publishingIds.has(r.id) && !link.has(r.id));
   // Rows a group commit read after its COMMIT: published at once.
-  deletes.attach({
+  link.attach({
     skip,
     offer: (rows) => {
       const news = fresh(rows);
@@ -111,13 +112,13 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
       if (!kicked) return;
     }
   } finally {
-    deletes.detach();
+    link.detach();
     if (fallback) clearTimeout(fallback);
     await Promise.all(publishing);
     // Delete what is left before the lock goes, so that no other relay republishes it.
     deleteWaiting();
     while (deleting) await deleting;
-    for (let waited = 0; deletes.taken() > 0 && waited < 2000; waited += 5) await sleep(5);
+    for (let waited = 0; link.taken() > 0 && waited < 2000; waited += 5) await sleep(5);
   }
 }
 

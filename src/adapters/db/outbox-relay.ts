@@ -27,7 +27,7 @@ export interface RelayHooks {
 /** The relay lock is per database: several deployments may share one MySQL server. */
 const LOCK_PREFIX = 'flow_manager_outbox.';
 
-export function createOutboxRelay(pool: Pool, publisher: Publisher, deletes: RelayLink, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
+export function createOutboxRelay(pool: Pool, publisher: Publisher, link: RelayLink, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -56,7 +56,7 @@ export function createOutboxRelay(pool: Pool, publisher: Publisher, deletes: Rel
         return false;
       }
       try {
-        await pumpOutbox(conn, pool, publisher, deletes, control);
+        await pumpOutbox(conn, pool, publisher, link, control);
       } finally {
         await conn.query({ text: 'SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))', values: [LOCK_PREFIX] });
       }

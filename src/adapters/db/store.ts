@@ -23,10 +23,11 @@ export interface StoreHooks {
 
 /**
  * Creates the MySQL store over Kysely and, for group commits, the same mysql2 pool directly.
- * Group commits also delete the outbox rows in `deletes` (published by this worker's relay).
+ * Group commits share `link` with this worker's relay: they delete the outbox rows it published
+ * and feed it the rows they read after COMMIT.
  * `maxRetries` bounds how often one transaction is run again.
  */
-export function createStore(db: Kysely<Database>, pool: Pool, deletes: RelayLink, maxRetries: number, hooks: StoreHooks = {}): Store {
+export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, maxRetries: number, hooks: StoreHooks = {}): Store {
   let nextShard = Math.floor(Math.random() * SHARDS);
   /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
   async function withRetries<T>(attempt: () => Promise<T>, retryDuplicate = false): Promise<T> {
@@ -60,7 +61,7 @@ export function createStore(db: Kysely<Database>, pool: Pool, deletes: RelayLink
       // once never update the same counts row (each would wait for the other's commit).
       nextShard = (nextShard + 1) % SHARDS;
       const shard = nextShard;
-      return withRetries(() => batchOnce(pool, deletes, shard, reads, work), true);
+      return withRetries(() => batchOnce(pool, link, shard, reads, work), true);
     },
     async getActiveflow(id) {
       const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
@@ -129,10 +130,10 @@ export function createStore(db: Kysely<Database>, pool: Pool, deletes: RelayLink
 }
 
 /** One attempt of a group commit on a connection of its own; rolled back on any failure. */
-async function batchOnce<T>(pool: Pool, deletes: RelayLink, shard: number, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
   const conn = await acquire(pool);
   try {
-    const result = await runBatch(conn, reads, deletes, shard, work);
+    const result = await runBatch(conn, reads, link, shard, work);
     conn.release(false);
     return result;
   } catch (err) {
