@@ -22,6 +22,8 @@ const MAX_PUBLISHING = 4;
 const DELETE_AFTER_MS = 5;
 /** How long an idle relay keeps the lock, waiting for the next commit, before it lets go. */
 const LINGER_MS = 50;
+/** How often an idle relay that keeps the lock reads the outbox meanwhile. */
+const LINGER_READ_MS = 10;
 
 export interface PumpControl {
   /** True when a commit asked for a drain since the flag was last taken (and clears it). */
@@ -92,11 +94,13 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
       if (news.length > 0 && !failed.failure) publish(news);
     },
   });
+  let idleSince: number | null = null;
   try {
     for (;;) {
       if (failed.failure) throw failed.failure.err;
       const rows = fresh(await readRows(conn, skip()));
       if (rows.length > 0) {
+        idleSince = null;
         publish(rows);
         if (publishing.size >= MAX_PUBLISHING) await Promise.race(publishing);
         continue;
@@ -106,10 +110,17 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
         await Promise.race([Promise.all(publishing), control.nextKick()]);
         continue;
       }
-      if (control.takeKick()) continue;
+      if (control.takeKick()) {
+        idleSince = null;
+        continue;
+      }
       if (control.stopped()) return;
-      const kicked = await Promise.race([control.nextKick().then(() => true), sleep(LINGER_MS).then(() => false)]);
-      if (!kicked) return;
+      // Idle: keep the lock a little, reading every LINGER_READ_MS (other workers' commits do not
+      // kick this relay), then let go.
+      idleSince ??= Date.now();
+      if (Date.now() - idleSince >= LINGER_MS) return;
+      const kicked = await Promise.race([control.nextKick().then(() => true), sleep(LINGER_READ_MS).then(() => false)]);
+      if (kicked) idleSince = null;
     }
   } finally {
     link.detach();
