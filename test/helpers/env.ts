@@ -180,13 +180,35 @@ export async function createTestEnv(overrides: Record<string, string> = {}, opti
       });
     },
     async close() {
+      /**
+       * Once every worker stopped (or was killed), none of their database connections or queue
+       * consumers may remain: a test that leaks one fails here (STYLE: tests fail on leaks).
+       */
+      const assertNothingLeaked = async () => {
+        const count = async () => {
+          const [rows] = (await sql.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database])) as [{ n: number }[], unknown];
+          const queues = await Promise.all([config.requestQueue, config.subscribeQueue].map((q) => client.checkQueue(q).then((r) => r.consumerCount, () => 0)));
+          return { connections: Number(rows[0]?.n ?? 0), consumers: queues.reduce((a, b) => a + b, 0) };
+        };
+        let left = await count();
+        for (let waited = 0; (left.connections > 0 || left.consumers > 0) && waited < 5_000; waited += 100) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          left = await count();
+        }
+        if (left.connections > 0 || left.consumers > 0) {
+          throw new Error(`leaked after the workers stopped: ${left.connections} database connection(s), ${left.consumers} queue consumer(s)`);
+        }
+      };
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const w of workers) await w.stop();
+      // Clean up whatever the check finds, then fail (a thrown check must not leave handles open).
+      const leak = await assertNothingLeaked().then(() => null, (err: unknown) => err);
       for (const q of [config.requestQueue, config.subscribeQueue, config.deadLetterQueue]) await client.deleteQueue(q).catch(() => undefined);
       for (const x of [config.eventExchange, ...config.subscribeExchanges]) await client.deleteExchange(x).catch(() => undefined);
       await connection.close();
       await sql.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await sql.end();
+      if (leak) throw leak;
     },
   };
 }
