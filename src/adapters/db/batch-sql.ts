@@ -37,7 +37,7 @@ const ACTIVEFLOW_MUTABLE = ['status', 'current_action_type', 'deleted', 'wake_at
 /** Nested arrays become `(a, b), (c, d)` lists. */
 const tuples = (rows: ActiveflowRow[]) => rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => row[column]));
 
-export const STATE_COLUMNS = 'id, doc, variables, wake_at, seq';
+const STATE_COLUMNS = 'id, doc, variables, wake_at, seq';
 
 /** Reads and locks activeflows, in id order so that concurrent batches cannot deadlock. */
 export function lockActiveflows(ids: string[]): Statement {
