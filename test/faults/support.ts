@@ -14,20 +14,13 @@ import {
   type Outcome,
 } from '../../src/engine/index.ts';
 import type { ReceivedEvent, TestEnv } from '../helpers/env.ts';
+import { CALL_IVR } from '../helpers/flows.ts';
 
-export const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+export { id } from '../helpers/flows.ts';
 export const DIGITS = 'voipbin.call.digits';
 
 /** answer -> talk -> digits_receive -> branch('1' -> talk 5, default -> talk 6) -> hangup. */
-export const IVR_ACTIONS = [
-  { id: id(1), type: 'answer' },
-  { id: id(2), type: 'talk', option: { text: 'welcome' } },
-  { id: id(3), type: 'digits_receive', option: { length: 1 } },
-  { id: id(4), type: 'branch', option: { target_ids: { '1': id(5) }, default_target_id: id(6) } },
-  { id: id(5), type: 'talk', next_id: id(7), option: { text: 'sales' } },
-  { id: id(6), type: 'talk', option: { text: 'support' } },
-  { id: id(7), type: 'hangup' },
-];
+export const IVR_ACTIONS = CALL_IVR;
 
 /** What the call service reports when it has done an action: digits at digits_receive. */
 export function doneVariables(action: { type: string }): Record<string, string> | undefined {

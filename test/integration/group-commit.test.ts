@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createFlow, createTestEnv, waitUntil, type TestEnv } from '../helpers/env.ts';
+import { id } from '../helpers/flows.ts';
 
 const ZERO = '00000000-0000-0000-0000-000000000000';
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 describe('group commit (inputBatch)', () => {
   let env: TestEnv;

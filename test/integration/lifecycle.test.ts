@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createFlow, createTestEnv, waitUntil, type TestEnv } from '../helpers/env.ts';
-
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+import { id } from '../helpers/flows.ts';
 
 describe('activeflow lifecycle', () => {
   let env: TestEnv;

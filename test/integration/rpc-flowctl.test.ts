@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AMQP_URL, createTestEnv, waitUntil, type TestEnv } from '../helpers/env.ts';
-
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+import { id } from '../helpers/flows.ts';
 
 interface Run {
   code: number | null;

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { expectError } from '../helpers/rpc-asserts.ts';
 import { createFlow, createTestEnv, type TestEnv } from '../helpers/env.ts';
+import { id } from '../helpers/flows.ts';
 
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const NOT_DELETED = '9999-01-01 00:00:00.000000';
 
 describe('rpc: flows', () => {
@@ -16,7 +16,6 @@ describe('rpc: flows', () => {
   after(async () => {
     await env.close();
   });
-
 
   /** The Flow of a create/update reply: everything but the `warnings` it carries alongside. */
   const flowOf = (data: any) => {

@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { expectError, ok } from '../helpers/rpc-asserts.ts';
 import { createFlow, createTestEnv, type TestEnv } from '../helpers/env.ts';
-
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+import { id } from '../helpers/flows.ts';
 
 describe('rpc: variables', () => {
   let env: TestEnv;
