@@ -1,5 +1,5 @@
 // The application: every use case wired to its ports. Built once per worker.
-import { createActiveflowUseCases, type BatchItem } from './activeflows.ts';
+import { createActiveflowUseCases } from './activeflows.ts';
 import { createBatcher } from './batcher.ts';
 import { createEventHandler } from './events.ts';
 import { createFlowUseCases } from './flows.ts';
@@ -19,7 +19,7 @@ export function createApp(store: Store, deps: AppDeps, afterCommit: () => void =
   const activeflows = createActiveflowUseCases(store, deps);
   const flows = createFlowUseCases(store, deps, afterCommit);
   const batchMax = options.batchMax ?? 1;
-  const submit = batchMax > 1 ? createBatcher(activeflows, batchMax, options.batchInFlight ?? 4).submit : (item: BatchItem) => activeflows.runItem(item);
+  const submit = batchMax > 1 ? createBatcher(activeflows, batchMax, options.batchInFlight ?? 4).submit : activeflows.runItem;
   const handleEvent = createEventHandler(store, activeflows, flows, submit, deps.newId);
   return { store, deps, activeflows, flows, handleEvent, afterCommit };
 }

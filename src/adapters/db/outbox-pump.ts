@@ -13,9 +13,8 @@ import { selectOutbox } from './batch-sql.ts';
 import type { OutboxRecord, RelayLink } from './relay-link.ts';
 import { acquire, type RawConnection } from './raw.ts';
 
-/** Rows per read. */
+/** Rows per read (also the read a group commit appends for the relay). */
 export const OUTBOX_READ = 500;
-const BATCH = OUTBOX_READ;
 /** Reads published and not yet confirmed at once. */
 const MAX_PUBLISHING = 4;
 /** How long confirmed rows wait for a group commit to delete them before the relay does. */
@@ -47,7 +46,7 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   /** Deletes the confirmed rows no group commit took, on a connection of its own. */
   const deleteWaiting = (): void => {
     if (deleting || link.waiting() === 0) return;
-    const ids = link.take(BATCH);
+    const ids = link.take(OUTBOX_READ);
     deleting = deleteRows(pool, ids)
       .then(
         () => link.settle(ids, true),
@@ -134,7 +133,7 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
 }
 
 async function readRows(conn: RawConnection, skip: number[]): Promise<OutboxRecord[]> {
-  return (await conn.query(selectOutbox(skip, BATCH))) as OutboxRecord[];
+  return (await conn.query(selectOutbox(skip, OUTBOX_READ))) as OutboxRecord[];
 }
 
 /** Numbers as numbers (BIGINT columns may come back as strings). */
