@@ -1,6 +1,7 @@
 // The engine's entry point: (state, input, context) -> outcome. Never mutates its arguments.
 import { isHandedOffType } from './action-types.ts';
 import type { IoRequest } from './actions/handler.ts';
+import { cloneJson } from './clone.ts';
 import { parseOption } from './options.ts';
 import {
   endFlow,
@@ -73,7 +74,7 @@ export const MAX_COMPLETE_CHAIN = 5;
 
 /** Applies one input to an activeflow and runs it to its next settled state. */
 export function apply(state: FlowState, input: EngineInput, ctx: EngineContext): Outcome {
-  const draft = structuredClone(state);
+  const draft = cloneJson(state);
   const trace: TraceStep[] = [];
   const af = draft.activeflow;
   if (input.type === 'delete') return applyDelete(state, draft, ctx, trace);
@@ -130,13 +131,13 @@ export function apply(state: FlowState, input: EngineInput, ctx: EngineContext):
     }
     case 'push_actions':
       // Copied: the stored stack is written to (goto's loop_count) and must not alias the input.
-      pushAndEnter(draft, structuredClone(input.actions), ctx, trace);
+      pushAndEnter(draft, cloneJson(input.actions), ctx, trace);
       return run();
     case 'add_actions': {
       const first = input.actions[0];
       if (!first) return { kind: 'rejected', code: 'invalid', message: 'actions: must not be empty' };
       const stackId = ctx.newId();
-      af.stack_map[stackId] = { id: stackId, actions: structuredClone(input.actions), return_stack_id: af.current_stack_id, return_action_id: current.id };
+      af.stack_map[stackId] = { id: stackId, actions: cloneJson(input.actions), return_stack_id: af.current_stack_id, return_action_id: current.id };
       af.forward_stack_id = stackId;
       af.forward_action_id = first.id;
       return settle(state, draft, ctx, trace);
@@ -162,7 +163,7 @@ export function apply(state: FlowState, input: EngineInput, ctx: EngineContext):
 
 /** Continues a run paused for IO with the shell's result (fetch and fetch_flow, SPEC 3.1). */
 export function resume(pending: PendingIo, result: IoResult, ctx: EngineContext): Outcome {
-  const draft = structuredClone(pending.state);
+  const draft = cloneJson(pending.state);
   const trace = [...pending.trace];
   const current = draft.activeflow.current_action;
   const type = current.type === 'fetch' ? 'fetch' : 'fetch_flow';
@@ -207,7 +208,7 @@ function applyDelete(before: FlowState, draft: FlowState, ctx: EngineContext, tr
   af.tm_delete = formatTimestamp(ctx.now);
   const settled = settle(before, draft, ctx, trace);
   if (settled.kind !== 'settled') return settled;
-  const deleted: Effect = { kind: 'event', type: 'activeflow_deleted', activeflow: structuredClone(af) };
+  const deleted: Effect = { kind: 'event', type: 'activeflow_deleted', activeflow: af };
   // A running one is announced as ended first, then as deleted.
   const effects = wasRunning ? [...settled.effects, deleted] : [deleted];
   return { ...settled, effects };
@@ -222,7 +223,9 @@ function finish(before: FlowState, draft: FlowState, loop: LoopResult, ctx: Engi
 function settle(before: FlowState, draft: FlowState, ctx: EngineContext, trace: TraceStep[]): Outcome {
   const af = draft.activeflow;
   af.tm_update = formatTimestamp(ctx.now);
-  const effects: Effect[] = [{ kind: 'event', type: 'activeflow_updated', activeflow: structuredClone(af) }];
+  // The event shows the settled activeflow itself: nothing changes it after this point (a later
+  // input works on its own copy), so it needs no copy of its own.
+  const effects: Effect[] = [{ kind: 'event', type: 'activeflow_updated', activeflow: af }];
   const justEnded = before.activeflow.status === 'running' && af.status === 'ended';
   const count = Number(draft.variables['voipbin.activeflow.complete_count'] ?? '0') || 0;
   // A deleted activeflow (DELETE, customer_deleted) starts no successor.

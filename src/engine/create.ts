@@ -1,5 +1,6 @@
 // Creating an activeflow: a pure function of its parameters, the flow's actions and the context.
 import { ACTION_ID, MAIN_STACK_ID, NOT_DELETED, ZERO_ID, type Action, type Activeflow, type FlowState, type ReferenceType, type Variables } from './types.ts';
+import { cloneJson } from './clone.ts';
 import { formatTimestamp } from './time.ts';
 import { platformVariablesOf } from './variables.ts';
 
@@ -40,7 +41,7 @@ export function createActiveflow(params: CreateParams, now: number): FlowState {
     stack_map: {
       [MAIN_STACK_ID]: {
         id: MAIN_STACK_ID,
-        actions: structuredClone(params.actions),
+        actions: cloneJson(params.actions),
         return_stack_id: ZERO_ID,
         return_action_id: ZERO_ID,
       },
