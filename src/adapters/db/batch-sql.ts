@@ -1,6 +1,8 @@
-// The SQL of a group commit, as plain text with `?` placeholders (mysql2 escapes the values):
+// The SQL of a group commit, as plain text with `?` placeholders (mysql2 escapes the values,
+// SqlText the JSON documents):
 // the statements of a batch go to the server joined into one multi-statement round trip, so
 // they skip the query builder and are written here once.
+import { SqlText } from './sql-text.ts';
 import type { ActiveflowRow, OutboxRow } from './tables.ts';
 
 /** One statement and its values. */
@@ -34,8 +36,12 @@ const ACTIVEFLOW_COLUMNS = [
 /** The columns an update of an existing activeflow writes (the others never change). */
 const ACTIVEFLOW_MUTABLE = ['status', 'current_action_type', 'deleted', 'wake_at', 'seq', 'doc', 'variables', 'tm_update'] as const;
 
+/** The JSON documents: written by SqlText, the rest by mysql2's escaper. */
+const isDocument = (column: string) => column === 'doc' || column === 'variables';
+
 /** Nested arrays become `(a, b), (c, d)` lists. */
-const tuples = (rows: ActiveflowRow[]) => rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => row[column]));
+const tuples = (rows: ActiveflowRow[]) =>
+  rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => (isDocument(column) ? new SqlText(row[column] as string) : row[column])));
 
 const STATE_COLUMNS = 'id, doc, variables, wake_at, seq';
 
@@ -79,7 +85,7 @@ export type OutboxEntry = Omit<OutboxRow, 'id'>;
 export function insertOutbox(entries: OutboxEntry[]): Statement {
   return {
     text: 'INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ?',
-    values: [entries.map((e) => [e.message_id, e.aggregate_id, e.seq, e.type, e.body, e.tm_create])],
+    values: [entries.map((e) => [e.message_id, e.aggregate_id, e.seq, e.type, new SqlText(e.body), e.tm_create])],
   };
 }
 

@@ -26,6 +26,9 @@ export function parseDatabaseUrl(url: string): { options: PoolOptions; database:
   };
 }
 
+/** Turns NO_BACKSLASH_ESCAPES off for the session, keeping the rest of its sql_mode. */
+export const BACKSLASH_ESCAPES_ON = "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')";
+
 /** Creates the database named in the URL if it does not exist. */
 export async function ensureDatabase(url: string): Promise<void> {
   const { options, database } = parseDatabaseUrl(url);
@@ -48,8 +51,13 @@ export async function openDatabase(url: string, poolSize: number): Promise<{ db:
   await ensureDatabase(url);
   const { options, database } = parseDatabaseUrl(url);
   const pool = createPool({ ...options, database, connectionLimit: poolSize, enableKeepAlive: true, multipleStatements: true });
-  // A pool error (a dropped idle connection) must never crash the process; queries retry.
-  pool.on('connection', (conn) => conn.on('error', () => undefined));
+  pool.on('connection', (conn) => {
+    // A pool error (a dropped idle connection) must never crash the process; queries retry.
+    conn.on('error', () => undefined);
+    // mysql2 and sql-text.ts escape with backslashes: under NO_BACKSLASH_ESCAPES a `\'` would end
+    // the literal. Queued before any query of this connection.
+    conn.query(BACKSLASH_ESCAPES_ON);
+  });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   await migrate(db);
   return { db, pool };
