@@ -65,7 +65,7 @@ export function createFlowUseCases(store: Store, deps: AppDeps, afterCommit: () 
   async function save(tx: Tx, flow: Flow, seq: number, type: 'flow_created' | 'flow_updated' | 'flow_deleted'): Promise<void> {
     if (type === 'flow_created') await tx.insertFlow(flow, seq);
     else await tx.updateFlow(flow, seq);
-    await tx.enqueue([outgoingEvent(deps, type, flow.id, seq, flow)], flow.tm_update);
+    await tx.enqueue([outgoingEvent(deps, type, flow.id, seq, JSON.stringify(flow))], flow.tm_update);
   }
 
   async function create(data: unknown): Promise<SavedFlow> {

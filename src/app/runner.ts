@@ -18,9 +18,8 @@ import {
   type Flow,
   type ReferenceType,
 } from '../engine/index.ts';
+import { activeflowJson, eventBody } from './documents.ts';
 import type { ActiveflowTx, HttpFetcher, OutgoingEvent, StoredActiveflow } from './ports.ts';
-
-export const PUBLISHER = 'flow-manager';
 
 /** What the use cases need from the outside world. */
 export interface AppDeps {
@@ -42,10 +41,9 @@ export function engineContext(deps: AppDeps): EngineContext {
   };
 }
 
-/** Builds an outbox row: the SPEC 5.2 event envelope plus its id and sequence number. */
-export function outgoingEvent(deps: AppDeps, type: string, aggregateId: string, seq: number, data: unknown): OutgoingEvent {
-  const body = JSON.stringify({ type, publisher: PUBLISHER, data_type: 'application/json', data });
-  return { message_id: deps.newId(), aggregate_id: aggregateId, seq, type, body };
+/** Builds an outbox row: the SPEC 5.2 event envelope around `dataJson`, its id and sequence number. */
+export function outgoingEvent(deps: AppDeps, type: string, aggregateId: string, seq: number, dataJson: string): OutgoingEvent {
+  return { message_id: deps.newId(), aggregate_id: aggregateId, seq, type, body: eventBody(type, dataJson) };
 }
 
 export interface NewActiveflow {
@@ -77,7 +75,7 @@ export async function insertNew(tx: ActiveflowTx, deps: AppDeps, params: NewActi
     deps.clock(),
   );
   if (!(await tx.insertActiveflow(state, 1))) return null;
-  const created = outgoingEvent(deps, 'activeflow_created', state.activeflow.id, 1, state.activeflow);
+  const created = outgoingEvent(deps, 'activeflow_created', state.activeflow.id, 1, activeflowJson(state.activeflow));
   await tx.enqueue([created], state.activeflow.tm_create);
   deps.logger.info({ activeflow_id: state.activeflow.id, flow_id: params.flow.id }, 'activeflow created');
   return { state, seq: 1 };
@@ -96,7 +94,7 @@ export async function drive(tx: ActiveflowTx, deps: AppDeps, stored: StoredActiv
   const events: OutgoingEvent[] = [];
   const chain: OnComplete[] = [];
   for (const effect of outcome.effects) {
-    if (effect.kind === 'event') events.push(outgoingEvent(deps, effect.type, effect.activeflow.id, ++seq, effect.activeflow));
+    if (effect.kind === 'event') events.push(outgoingEvent(deps, effect.type, effect.activeflow.id, ++seq, activeflowJson(effect.activeflow)));
     else chain.push(effect.next);
   }
   const af: Activeflow = outcome.state.activeflow;

@@ -1,5 +1,6 @@
 // Row <-> domain conversion for the db adapter.
 import { formatTimestamp, parseTimestamp, NOT_DELETED, type Flow, type FlowState } from '../../engine/index.ts';
+import { activeflowJson } from '../../app/documents.ts';
 import type { ActiveflowRow, FlowRow } from './tables.ts';
 
 export function activeflowRowToState(row: Pick<ActiveflowRow, 'doc' | 'variables' | 'wake_at'>): FlowState {
@@ -23,7 +24,7 @@ export function stateToActiveflowRow(state: FlowState, seq: number): ActiveflowR
     deleted: af.tm_delete === NOT_DELETED ? 0 : 1,
     wake_at: state.wake_at === null ? null : formatTimestamp(state.wake_at),
     seq,
-    doc: JSON.stringify(af),
+    doc: activeflowJson(af),
     variables: JSON.stringify(state.variables),
     tm_create: af.tm_create,
     tm_update: af.tm_update,
