@@ -2,6 +2,7 @@
 // publisher's confirm channel and starts the consumers again (amqplib's built-in recovery).
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
+import { coalesceWrites, SOCKET_HIGH_WATER_MARK } from './coalesce.ts';
 import { createSettler, type ChannelSettler, type Settler } from './settler.ts';
 import { declareTopology, type Topology } from './topology.ts';
 
@@ -64,6 +65,7 @@ export async function connectBroker(options: BrokerOptions): Promise<Broker> {
   };
   const setup = async (model: ChannelModel): Promise<void> => {
     current = model;
+    if (!coalesceWrites(model)) logger.warn('amqplib internals not as expected: frames are written one by one');
     model.on('error', (err: Error) => logger.warn({ err }, 'amqp connection error'));
     const admin = await model.createChannel();
     guard(admin, logger, 'admin');
@@ -98,10 +100,13 @@ export async function connectBroker(options: BrokerOptions): Promise<Broker> {
     }
   };
 
-  const model: RecoveringChannelModel = await amqp.connect(options.url, {
+  // amqplib passes these on to net.connect; its types do not list the stream option.
+  const socketOptions = {
     noDelay: true,
+    writableHighWaterMark: SOCKET_HIGH_WATER_MARK,
     recovery: { initialDelay: 100, maxDelay: 5000, maxRetries: Infinity, initialMaxRetries: 20, setup },
-  });
+  };
+  const model: RecoveringChannelModel = await amqp.connect(options.url, socketOptions);
   connected = true;
   model.on('connect', () => {
     connected = true;
