@@ -66,14 +66,14 @@ function servicePids(): { broker: number[]; database: number[] } {
   return { broker: pidsOf('beam.smp'), database: pidsOf('mariadbd').concat(pidsOf('mysqld')) };
 }
 
-/** What the services did during a run: CPU of broker, database and this load generator; MySQL statements and commits. */
-async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number }> {
+/** What the services did during a run: CPU of broker, database and this load generator; MySQL statements, commits and bytes. */
+async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number }> {
   const pids = servicePids();
   const cpu = (list: number[]) => list.reduce((s, pid) => s + usage(pid).cpuSeconds, 0);
   const own = process.cpuUsage();
-  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit')")) as any;
+  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Bytes_received', 'Bytes_sent')")) as any;
   const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
-  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit') };
+  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent') };
 }
 
 /** The per-transition and per-second differences of two serviceCounters readings. */
@@ -86,6 +86,8 @@ function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, aft
     driverCores: (after.driverCpu - before.driverCpu) / seconds,
     statementsPerTransition: perTransition(after.statements - before.statements),
     commitsPerTransition: perTransition(after.commits - before.commits),
+    dbKibInPerTransition: perTransition(after.bytesIn - before.bytesIn) / 1024,
+    dbKibOutPerTransition: perTransition(after.bytesOut - before.bytesOut) / 1024,
   };
 }
 
@@ -146,9 +148,9 @@ function markdown(summary: { when: string; machine: object; settings: object; ra
   const lines = [
     `Run of ${summary.when} on ${JSON.stringify(summary.machine)}, settings ${JSON.stringify(summary.settings)}.`,
     '',
-    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} |`),
+    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} |`),
     '',
     `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
     `Count grouped by current_action_type over ${summary.countGroupedMs.rows} rows (activeflow_counts): ${summary.countGroupedMs.all.toFixed(1)} ms over all statuses, ${summary.countGroupedMs.runningOnly.toFixed(1)} ms for running ones (median of 7); scanning activeflows instead: ${summary.countGroupedMs.scanAll.toFixed(1)} ms.`,
@@ -226,7 +228,7 @@ const flow = { customer, id: flowId };
 const rows: object[] = [];
 const log = (r: MeasuredRow) => {
   rows.push(r);
-  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}`);
+  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}`);
 };
 
 await prefill(sql, SMALL, randomUUID(), randomUUID());

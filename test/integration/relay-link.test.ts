@@ -80,6 +80,30 @@ describe('outbox deletes ride on group commits', () => {
     assert.equal(offered.length, 2, 'nothing reaches a relay that let go');
   });
 
+  it('one outbox read at a time: while one is under way no commit and not the relay starts another', async () => {
+    const link = createRelayLink();
+    const offered: number[][] = [];
+    link.attach({ skip: () => [1, 2], offer: (rows) => offered.push(rows.map((r) => r.id)) });
+    assert.deepEqual(link.feedSkip(), [1, 2], 'a commit starts a read');
+    assert.equal(link.feedSkip(), null, 'a second commit reads nothing meanwhile');
+    assert.equal(link.startRead(), false, 'nor does the relay');
+    let ended = false;
+    const waiting = link.readEnded().then(() => (ended = true));
+    await Promise.resolve();
+    assert.equal(ended, false);
+    link.offer([{ id: 3 } as OutboxRecord]);
+    await waiting;
+    assert.deepEqual(offered, [[3]], 'the rows reached the relay before the read ended');
+    assert.equal(link.startRead(), true, 'the relay reads now');
+    assert.equal(link.feedSkip(), null, 'and no commit meanwhile');
+    link.endRead();
+    assert.deepEqual(link.feedSkip(), [1, 2]);
+    link.offer(null);
+    assert.deepEqual(offered, [[3]], 'a failed read offers nothing');
+    assert.equal(link.startRead(), true, 'and still ends');
+    link.endRead();
+  });
+
   it('remembers a deleted id for a while, so a read that began before the delete cannot republish it', () => {
     let now = 1_000;
     const link = createRelayLink(() => now);

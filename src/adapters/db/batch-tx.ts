@@ -129,6 +129,7 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
     results = await conn.query(joinStatements(statements));
   } catch (err) {
     link.settle(published, false);
+    if (skip) link.offer(null);
     throw err;
   }
   link.settle(published, true);

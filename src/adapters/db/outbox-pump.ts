@@ -97,7 +97,17 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   try {
     for (;;) {
       if (failed.failure) throw failed.failure.err;
-      const rows = fresh(await readRows(conn, skip()));
+      if (!link.startRead()) {
+        // A group commit's read is under way (one at a time): its rows are published when it lands.
+        await link.readEnded();
+        continue;
+      }
+      let rows: OutboxRecord[];
+      try {
+        rows = fresh(await readRows(conn, skip()));
+      } finally {
+        link.endRead();
+      }
       if (rows.length > 0) {
         idleSince = null;
         publish(rows);

@@ -5,7 +5,9 @@
 //   row is deleted for sure its id stays here, and the relay's reads skip it (no republishing).
 // - Feed: while the relay holds the lock, a group commit reads the outbox right after its COMMIT,
 //   in the same round trip, and hands the rows to the relay, which publishes them without a
-//   read of its own. The relay skips rows it already has in flight, whichever read brought them.
+//   read of its own. One read of the outbox at a time (the relay's own or a feed): each leaves
+//   out the rows earlier reads brought, so a row's body crosses the wire once, not once per
+//   concurrent batch. The relay skips rows it already has in flight, whichever read brought them.
 import type { OutgoingEvent } from '../../app/ports.ts';
 
 /** An outbox row as read for publishing. */
@@ -25,10 +27,18 @@ export interface RelayLink {
   /** The relay holds the lock and takes rows from group commits (until `detach`). */
   attach(handler: FeedHandler): void;
   detach(): void;
-  /** The ids to leave out of a read after COMMIT, or null when no relay takes rows now. */
+  /**
+   * Starts a read after COMMIT: the ids to leave out, or null (no read) when no relay takes rows
+   * now or another read is under way. Each start is ended by `offer`.
+   */
   feedSkip(): number[] | null;
-  /** Rows read right after a COMMIT (dropped when the relay let go of the lock meanwhile). */
-  offer(rows: OutboxRecord[]): void;
+  /** Ends it: the rows read right after the COMMIT, or null if it failed (rows are dropped when the relay let go of the lock meanwhile). */
+  offer(rows: OutboxRecord[] | null): void;
+  /** Starts the relay's own read; false while another read is under way. Ended by `endRead`. */
+  startRead(): boolean;
+  endRead(): void;
+  /** Resolves once no read is under way. */
+  readEnded(): Promise<void>;
   /** Confirmed ids: to be deleted. */
   add(ids: number[]): void;
   /** Up to `max` ids for a transaction to delete; it must then call `settle`. */
@@ -56,11 +66,36 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
   // Deleted ids with the time of their delete, oldest first (a Map keeps insertion order).
   const recent = new Map<number, number>();
   let handler: FeedHandler | null = null;
+  // One read of the outbox at a time, a feed or the relay's own.
+  let reading = false;
+  let readWaiters: (() => void)[] = [];
+  const endRead = () => {
+    reading = false;
+    for (const resolve of readWaiters.splice(0)) resolve();
+  };
   return {
     attach: (h) => void (handler = h),
     detach: () => void (handler = null),
-    feedSkip: () => handler?.skip() ?? null,
-    offer: (rows) => handler?.offer(rows),
+    feedSkip() {
+      if (!handler || reading) return null;
+      reading = true;
+      return handler.skip();
+    },
+    offer(rows) {
+      try {
+        // Handed over before the read ends, so the next read leaves these rows out.
+        if (rows) handler?.offer(rows);
+      } finally {
+        endRead();
+      }
+    },
+    startRead() {
+      if (reading) return false;
+      reading = true;
+      return true;
+    },
+    endRead,
+    readEnded: () => (reading ? new Promise<void>((resolve) => readWaiters.push(resolve)) : Promise.resolve()),
     add(ids) {
       for (const id of ids) pending.add(id);
     },
