@@ -68,7 +68,7 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
   let handler: FeedHandler | null = null;
   // One read of the outbox at a time, a feed or the relay's own.
   let reading = false;
-  let readWaiters: (() => void)[] = [];
+  const readWaiters: (() => void)[] = [];
   const endRead = () => {
     reading = false;
     for (const resolve of readWaiters.splice(0)) resolve();
