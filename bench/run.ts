@@ -32,11 +32,14 @@ const workerEnv = { ...process.env, ...names, AMQP_URL, DATABASE_URL: `${MYSQL}/
 
 let nextPort = 19700;
 
+/** The V8 flags `npm start` gives the worker (package.json). */
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
 async function spawnScript(script: string): Promise<ChildProcess & { port?: number }> {
   const port = nextPort++;
   const profile = process.env.BENCH_PROFILE && script === 'src/main.ts' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
-  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, ...(script === 'src/main.ts' ? WORKER_NODE_FLAGS : []), '--import', 'tsx', script], {
     env: { ...workerEnv, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
