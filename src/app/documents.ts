@@ -17,7 +17,13 @@ export function activeflowJson(af: Activeflow): string {
 
 export const PUBLISHER = 'flow-manager';
 
-/** The SPEC 5.2 event envelope around data that is JSON text already (the same text as stringifying the whole envelope). */
+/** The text of the SPEC 5.2 event envelope before and after its data. */
+export function envelopeAround(type: string): [before: string, after: string] {
+  return [`{"type":${JSON.stringify(type)},"publisher":"${PUBLISHER}","data_type":"application/json","data":`, '}'];
+}
+
+/** The envelope around data that is JSON text already (the same text as stringifying the whole envelope). */
 export function eventBody(type: string, dataJson: string): string {
-  return `{"type":${JSON.stringify(type)},"publisher":"${PUBLISHER}","data_type":"application/json","data":${dataJson}}`;
+  const [before, after] = envelopeAround(type);
+  return before + dataJson + after;
 }

@@ -15,6 +15,12 @@ export interface OutgoingEvent {
   type: string;
   /** The full event envelope, serialized. */
   body: string;
+  /**
+   * The envelope's `data` as JSON text, when `body` is `eventBody(type, data)` (documents.ts): a
+   * store that writes this very text as the activeflow's row in the same transaction may build
+   * the body from the row instead of sending it twice.
+   */
+  data?: string;
 }
 
 export interface ActiveflowFilter {

@@ -43,7 +43,7 @@ export function engineContext(deps: AppDeps): EngineContext {
 
 /** Builds an outbox row: the SPEC 5.2 event envelope around `dataJson`, its id and sequence number. */
 export function outgoingEvent(deps: AppDeps, type: string, aggregateId: string, seq: number, dataJson: string): OutgoingEvent {
-  return { message_id: deps.newId(), aggregate_id: aggregateId, seq, type, body: eventBody(type, dataJson) };
+  return { message_id: deps.newId(), aggregate_id: aggregateId, seq, type, body: eventBody(type, dataJson), data: dataJson };
 }
 
 export interface NewActiveflow {

@@ -79,14 +79,25 @@ export function insertProcessed(entries: [messageId: string, now: string][]): St
   return { text: 'INSERT INTO processed_messages (message_id, tm_create) VALUES ?', values: [entries] };
 }
 
-/** An outbox row to insert (its id is assigned by the database). */
-export type OutboxEntry = Omit<OutboxRow, 'id'>;
+/**
+ * An outbox row to insert (its id is assigned by the database). With `around`, its body is the
+ * `doc` of its activeflow's row as this transaction wrote it, between those two texts.
+ */
+export type OutboxEntry = Omit<OutboxRow, 'id'> & { around?: [before: string, after: string] };
 
 export function insertOutbox(entries: OutboxEntry[]): Statement {
-  return {
-    text: 'INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ?',
-    values: [entries.map((e) => [e.message_id, e.aggregate_id, e.seq, e.type, new SqlText(e.body), e.tm_create])],
-  };
+  const rows: string[] = [];
+  const values: unknown[] = [];
+  for (const e of entries) {
+    if (e.around) {
+      rows.push('(?, ?, ?, ?, CONCAT(?, (SELECT doc FROM activeflows WHERE id = ?), ?), ?)');
+      values.push(e.message_id, e.aggregate_id, e.seq, e.type, e.around[0], e.aggregate_id, e.around[1], e.tm_create);
+    } else {
+      rows.push('(?, ?, ?, ?, ?, ?)');
+      values.push(e.message_id, e.aggregate_id, e.seq, e.type, new SqlText(e.body), e.tm_create);
+    }
+  }
+  return { text: `INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ${rows.join(', ')}`, values };
 }
 
 /** Outbox rows that were published and confirmed. */

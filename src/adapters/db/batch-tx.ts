@@ -5,6 +5,7 @@
 // has published, COMMIT and (while this worker's relay holds the lock) a read of the outbox for
 // the relay go as a second one. Reads the batch did not know up front (an
 // on-complete link's flow, fetch_flow) cost one more each.
+import { envelopeAround } from '../../app/documents.ts';
 import type { BatchReads, BatchTx, OutgoingEvent, StoredActiveflow } from '../../app/ports.ts';
 import type { Flow } from '../../engine/index.ts';
 import {
@@ -20,6 +21,7 @@ import {
   selectOutbox,
   selectProcessed,
   updateActiveflows,
+  type OutboxEntry,
   type Statement,
 } from './batch-sql.ts';
 import { countKeyOf, createCountDeltas, type CountKey } from './counts.ts';
@@ -175,8 +177,19 @@ function flushStatements(buffers: Buffers): Statement[] {
   if (created.length > 0) statements.push(insertActiveflows(created));
   if (updated.length > 0) statements.push(updateActiveflows(updated));
   if (buffers.processed.size > 0) statements.push(insertProcessed([...buffers.processed]));
-  if (buffers.events.length > 0) statements.push(insertOutbox(buffers.events.map(({ event, now }) => ({ ...event, tm_create: now }))));
+  if (buffers.events.length > 0) statements.push(insertOutbox(buffers.events.map(({ event, now }) => outboxEntry(event, now, buffers.rows))));
   return statements;
+}
+
+/**
+ * An event whose data is the very text this batch writes as its activeflow's doc (the final
+ * state of that activeflow in the batch: the same string) takes its body from the row, so the
+ * document is sent once; the statement comes after the row's write in the same transaction.
+ */
+export function outboxEntry(event: OutgoingEvent, now: string, rows: Map<string, ActiveflowRow>): OutboxEntry {
+  const { data, ...entry } = event;
+  const fromRow = data !== undefined && rows.get(event.aggregate_id)?.doc === data;
+  return { ...entry, tm_create: now, ...(fromRow ? { around: envelopeAround(event.type) } : {}) };
 }
 
 function toStored(row: StateRow): StoredActiveflow {

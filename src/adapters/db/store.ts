@@ -249,7 +249,7 @@ function createTx(trx: Transaction<Database>, counts: CountDeltas): Tx {
       if (events.length === 0) return;
       await trx
         .insertInto('outbox')
-        .values(events.map((e) => ({ ...e, tm_create: now })))
+        .values(events.map(({ message_id, aggregate_id, seq, type, body }) => ({ message_id, aggregate_id, seq, type, body, tm_create: now })))
         .execute();
     },
   };
