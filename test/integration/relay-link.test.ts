@@ -7,9 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../src/adapters/db/connect.ts';
 import { createRelayLink } from '../../src/adapters/db/relay-link.ts';
+import { pumpOutbox } from '../../src/adapters/db/outbox-pump.ts';
+import { acquire } from '../../src/adapters/db/raw.ts';
+import type { OutgoingEvent } from '../../src/app/ports.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
 import type { OutboxRecord } from '../../src/adapters/db/relay-link.ts';
-import { MYSQL_URL } from '../helpers/env.ts';
+import { MYSQL_URL, waitUntil } from '../helpers/env.ts';
 
 const database = `fm_test_${randomUUID().slice(0, 8)}`;
 const NOTHING = { lock: [], create: [], flows: [], messages: [] };
@@ -102,6 +105,33 @@ describe('outbox deletes ride on group commits', () => {
     assert.deepEqual(offered, [[3]], 'a failed read offers nothing');
     assert.equal(link.startRead(), true, 'and still ends');
     link.endRead();
+  });
+
+  it('a group commit read that is held up holds the relay up only briefly: it then reads itself', async () => {
+    const link = createRelayLink();
+    const published: number[] = [];
+    const publisher = { publish: async (rows: OutgoingEvent[]) => void published.push(...rows.map((r) => Number((r as OutboxRecord).id))) };
+    const control = { takeKick: () => false, nextKick: () => new Promise<void>(() => undefined), stopped: () => false };
+    const insert = () =>
+      query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+    await query('DELETE FROM outbox');
+    await insert();
+    const [first] = await outboxIds();
+    const conn = await acquire(opened.pool);
+    try {
+      const pumping = pumpOutbox(conn, opened.pool, publisher, link, control);
+      await waitUntil(() => (published.includes(first!) ? true : undefined), 5_000, 'the first row published');
+      // A commit starts a read and does not end it (say its round trip waits on a lock).
+      await waitUntil(() => link.feedSkip() ?? undefined, 5_000, 'a read started by a commit');
+      await insert();
+      const second = (await outboxIds()).find((id) => id !== first);
+      await waitUntil(() => (published.includes(second!) ? true : undefined), 2_000, 'the relay publishing the next row meanwhile');
+      link.offer(null);
+      await pumping;
+      assert.deepEqual(published, [first, second]);
+    } finally {
+      conn.release(false);
+    }
   });
 
   it('remembers a deleted id for a while, so a read that began before the delete cannot republish it', () => {

@@ -23,6 +23,8 @@ const DELETE_AFTER_MS = 5;
 const LINGER_MS = 50;
 /** How often an idle relay that keeps the lock reads the outbox meanwhile. */
 const LINGER_READ_MS = 10;
+/** How long the relay waits for a group commit's read of the outbox before it reads itself. */
+const FEED_WAIT_MS = 100;
 
 export interface PumpControl {
   /** True when a commit asked for a drain since the flag was last taken (and clears it). */
@@ -97,16 +99,19 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   try {
     for (;;) {
       if (failed.failure) throw failed.failure.err;
-      if (!link.startRead()) {
-        // A group commit's read is under way (one at a time): its rows are published when it lands.
-        await link.readEnded();
-        continue;
+      const own = link.startRead();
+      if (!own) {
+        // A group commit's read is under way (one at a time): its rows are published when it
+        // lands. One held up (a commit waiting on a lock or a slow disk) holds the relay up no
+        // longer than FEED_WAIT_MS: then it reads alongside (what both bring is published once).
+        const landed = await Promise.race([link.readEnded().then(() => true), sleep(FEED_WAIT_MS).then(() => false)]);
+        if (landed) continue;
       }
       let rows: OutboxRecord[];
       try {
         rows = fresh(await readRows(conn, skip()));
       } finally {
-        link.endRead();
+        if (own) link.endRead();
       }
       if (rows.length > 0) {
         idleSince = null;
