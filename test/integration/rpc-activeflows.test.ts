@@ -49,6 +49,9 @@ describe('rpc: activeflows', () => {
     const flow = await createFlow(env, customer, CALL_IVR);
     const af = await start(customer, flow.id);
     assert.equal(af.status, 'running');
+    // Ids the worker makes are time-ordered UUIDs (v7): new rows go to the end of the primary key.
+    assert.match(af.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.ok((await start(customer, flow.id)).id > af.id, 'a later id sorts after an earlier one');
     assert.equal(af.current_action.id, START);
     assert.equal(af.execute_count, 0, 'created, not executed');
 
