@@ -136,6 +136,7 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
   }
   link.settle(published, true);
   if (skip) link.offer((results as OutboxRecord[][])[statements.length - 1]!);
+  else if (buffers.events.length > 0) link.markUnfed();
   return result;
 }
 

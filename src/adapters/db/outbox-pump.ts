@@ -87,37 +87,50 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   // A read may bring back rows another read published meanwhile (and even deleted since its
   // snapshot): those are left out.
   const fresh = (rows: OutboxRecord[]) => rows.map(record).filter((r) => !publishingIds.has(r.id) && !link.has(r.id));
+  /** Reads the outbox and publishes what is new; false when nothing was. */
+  const readAndPublish = async (): Promise<boolean> => {
+    const own = link.startRead();
+    if (!own) {
+      // A group commit's read is under way (one at a time): its rows are published when it
+      // lands. One held up (a commit waiting on a lock or a slow disk) holds the relay up no
+      // longer than FEED_WAIT_MS: then it reads alongside (what both bring is published once).
+      const landed = await Promise.race([link.readEnded().then(() => true), sleep(FEED_WAIT_MS).then(() => false)]);
+      if (landed) return false;
+    }
+    let rows: OutboxRecord[];
+    try {
+      rows = fresh(await readRows(conn, skip()));
+    } finally {
+      if (own) link.endRead();
+    }
+    if (rows.length > 0) publish(rows);
+    return rows.length > 0;
+  };
   // Rows a group commit read after its COMMIT: published at once.
+  // When this relay reads the outbox itself: first, again after a read that brought rows (more
+  // may wait), after a commit that fed it nothing (link.takeUnfed), on each lingering tick and
+  // before it lets go. A kick of a commit that fed it its rows costs no read.
+  let readNow = true;
   link.attach({
     skip,
     offer: (rows) => {
       const news = fresh(rows);
       if (news.length > 0 && !failed.failure) publish(news);
+      if (rows.length >= OUTBOX_READ) readNow = true;
     },
   });
   let idleSince: number | null = null;
   try {
     for (;;) {
       if (failed.failure) throw failed.failure.err;
-      const own = link.startRead();
-      if (!own) {
-        // A group commit's read is under way (one at a time): its rows are published when it
-        // lands. One held up (a commit waiting on a lock or a slow disk) holds the relay up no
-        // longer than FEED_WAIT_MS: then it reads alongside (what both bring is published once).
-        const landed = await Promise.race([link.readEnded().then(() => true), sleep(FEED_WAIT_MS).then(() => false)]);
-        if (landed) continue;
-      }
-      let rows: OutboxRecord[];
-      try {
-        rows = fresh(await readRows(conn, skip()));
-      } finally {
-        if (own) link.endRead();
-      }
-      if (rows.length > 0) {
-        idleSince = null;
-        publish(rows);
-        if (publishing.size >= MAX_PUBLISHING) await Promise.race(publishing);
-        continue;
+      if (readNow || link.takeUnfed()) {
+        readNow = false;
+        if (await readAndPublish()) {
+          idleSince = null;
+          readNow = true;
+          if (publishing.size >= MAX_PUBLISHING) await Promise.race(publishing);
+          continue;
+        }
       }
       // Nothing new: wait for what is being published, or for a commit that may have added rows.
       if (publishing.size > 0) {
@@ -128,6 +141,10 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
         idleSince = null;
         continue;
       }
+      if (link.takeUnfed()) {
+        readNow = true;
+        continue;
+      }
       if (control.stopped()) return;
       // Idle: keep the lock a little, reading every LINGER_READ_MS (other workers' commits do not
       // kick this relay), then let go.
@@ -135,6 +152,7 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
       if (Date.now() - idleSince >= LINGER_MS) return;
       const kicked = await Promise.race([control.nextKick().then(() => true), sleep(LINGER_READ_MS).then(() => false)]);
       if (kicked) idleSince = null;
+      else readNow = true;
     }
   } finally {
     link.detach();

@@ -3,6 +3,9 @@
 //   group commit deletes them inside its own transaction, so they cost no commit (and no log
 //   flush) of their own; when no group commit comes soon, the relay deletes them itself. Until a
 //   row is deleted for sure its id stays here, and the relay's reads skip it (no republishing).
+// - Unfed commits: a commit that wrote events and read none for the relay (a read was under way,
+//   or it is not a group commit) says so here; the relay reads the outbox on its next kick only
+//   then, so the kicks of fed commits cost no read.
 // - Feed: while the relay holds the lock, a group commit reads the outbox right after its COMMIT,
 //   in the same round trip, and hands the rows to the relay, which publishes them without a
 //   read of its own. One read of the outbox at a time (the relay's own or a feed): each leaves
@@ -39,6 +42,10 @@ export interface RelayLink {
   endRead(): void;
   /** Resolves once no read is under way. */
   readEnded(): Promise<void>;
+  /** A commit wrote events without reading them for the relay: its next kick must read. */
+  markUnfed(): void;
+  /** Whether a commit fed the relay nothing since the last call (and clears it). */
+  takeUnfed(): boolean;
   /** Confirmed ids: to be deleted. */
   add(ids: number[]): void;
   /** Up to `max` ids for a transaction to delete; it must then call `settle`. */
@@ -68,6 +75,7 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
   let handler: FeedHandler | null = null;
   // One read of the outbox at a time, a feed or the relay's own.
   let reading = false;
+  let unfed = false;
   const readWaiters: (() => void)[] = [];
   const endRead = () => {
     reading = false;
@@ -96,6 +104,12 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
     },
     endRead,
     readEnded: () => (reading ? new Promise<void>((resolve) => readWaiters.push(resolve)) : Promise.resolve()),
+    markUnfed: () => void (unfed = true),
+    takeUnfed() {
+      const was = unfed;
+      unfed = false;
+      return was;
+    },
     add(ids) {
       for (const id of ids) pending.add(id);
     },

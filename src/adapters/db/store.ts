@@ -47,15 +47,19 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, m
     }
   }
   return {
-    transaction: (work) =>
-      withRetries(() =>
+    transaction: async (work) => {
+      const result = await withRetries(() =>
         db.transaction().execute(async (trx) => {
           const counts = createCountDeltas();
           const result = await work(createTx(trx, counts));
           await counts.flush(trx);
           return result;
         }),
-      ),
+      );
+      // Any events it wrote were not read for the relay (only group commits do that).
+      link.markUnfed();
+      return result;
+    },
     batch: (reads, work) => {
       // Consecutive batches take consecutive shards of activeflow_counts, so the few that run at
       // once never update the same counts row (each would wait for the other's commit).
