@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/adapters/db/connect.ts';
 import { createRelayLink } from '../../src/adapters/db/relay-link.ts';
 import { pumpOutbox } from '../../src/adapters/db/outbox-pump.ts';
 import { acquire } from '../../src/adapters/db/raw.ts';
+import type { Statement } from '../../src/adapters/db/batch-sql.ts';
 import type { OutgoingEvent } from '../../src/app/ports.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
 import type { OutboxRecord } from '../../src/adapters/db/relay-link.ts';
@@ -129,6 +130,60 @@ describe('outbox deletes ride on group commits', () => {
       link.offer(null);
       await pumping;
       assert.deepEqual(published, [first, second]);
+    } finally {
+      conn.release(false);
+    }
+  });
+
+  it('a kick makes the relay read only when a commit fed it nothing', async () => {
+    await query('DELETE FROM outbox');
+    const insert = () =>
+      query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+    const link = createRelayLink();
+    // Publishes stay unconfirmed until released: the relay waits for them or a kick, no lingering reads.
+    const published: number[] = [];
+    let release: () => void = () => undefined;
+    const confirmed = new Promise<void>((resolve) => (release = resolve));
+    const publisher = { publish: (rows: OutgoingEvent[]) => (published.push(...rows.map((r) => Number((r as OutboxRecord).id))), confirmed) };
+    let kicked = false;
+    let wake: (() => void) | null = null;
+    let stop = false;
+    const control = {
+      takeKick: () => {
+        const was = kicked;
+        kicked = false;
+        return was;
+      },
+      nextKick: () => new Promise<void>((resolve) => (wake = resolve)),
+      stopped: () => stop,
+    };
+    const kick = () => {
+      kicked = true;
+      wake?.();
+      wake = null;
+    };
+    const conn = await acquire(opened.pool);
+    let reads = 0;
+    const counting = { query: (s: Statement) => (s.text.includes('FROM outbox') && s.text.startsWith('SELECT') && reads++, conn.query(s)), release: conn.release };
+    try {
+      await insert();
+      const [first] = await outboxIds();
+      const pumping = pumpOutbox(counting, opened.pool, publisher, link, control);
+      await waitUntil(() => (published.length === 1 && reads === 2 ? true : undefined), 5_000, 'the first row read and published, then an empty read');
+      await insert();
+      const second = (await outboxIds()).find((id) => id !== first)!;
+      kick();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(reads, 2, 'a kick alone (a commit that fed the relay) costs no read');
+      assert.deepEqual(published, [first]);
+      link.markUnfed();
+      kick();
+      await waitUntil(() => (published.includes(second) ? true : undefined), 2_000, 'the unfed commit published');
+      assert.ok(reads >= 3);
+      stop = true;
+      release();
+      kick();
+      await pumping;
     } finally {
       conn.release(false);
     }
