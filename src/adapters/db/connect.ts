@@ -55,8 +55,11 @@ export async function openDatabase(url: string, poolSize: number): Promise<{ db:
     // A pool error (a dropped idle connection) must never crash the process; queries retry.
     conn.on('error', () => undefined);
     // mysql2 and sql-text.ts escape with backslashes: under NO_BACKSLASH_ESCAPES a `\'` would end
-    // the literal. Queued before any query of this connection.
-    conn.query(BACKSLASH_ESCAPES_ON);
+    // the literal. Queued before any query of this connection; a connection where it failed is
+    // not used (with no callback, a failure would be an unhandled 'error' event: a crash).
+    conn.query(BACKSLASH_ESCAPES_ON, (err) => {
+      if (err) conn.destroy();
+    });
   });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   await migrate(db);
