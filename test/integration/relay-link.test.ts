@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../src/adapters/db/connect.ts';
-import { createRelayLink } from '../../src/adapters/db/relay-link.ts';
+import { createRelayLink, type RelayLink } from '../../src/adapters/db/relay-link.ts';
 import { pumpOutbox } from '../../src/adapters/db/outbox-pump.ts';
 import { acquire } from '../../src/adapters/db/raw.ts';
 import type { Statement } from '../../src/adapters/db/batch-sql.ts';
@@ -135,12 +135,11 @@ describe('outbox deletes ride on group commits', () => {
     }
   });
 
-  it('a kick makes the relay read only when a commit fed it nothing', async () => {
-    await query('DELETE FROM outbox');
-    const insert = () =>
-      query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
-    const link = createRelayLink();
-    // Publishes stay unconfirmed until released: the relay waits for them or a kick, no lingering reads.
+  /**
+   * A relay (pumpOutbox) on its own connection whose publishes stay unconfirmed until `finish`:
+   * it waits for them or a kick and never lingers, so it reads only when the rule says so.
+   */
+  async function heldRelay(link: RelayLink) {
     const published: number[] = [];
     let release: () => void = () => undefined;
     const confirmed = new Promise<void>((resolve) => (release = resolve));
@@ -163,29 +162,64 @@ describe('outbox deletes ride on group commits', () => {
       wake = null;
     };
     const conn = await acquire(opened.pool);
-    let reads = 0;
-    const counting = { query: (s: Statement) => (s.text.includes('FROM outbox') && s.text.startsWith('SELECT') && reads++, conn.query(s)), release: conn.release };
-    try {
-      await insert();
-      const [first] = await outboxIds();
-      const pumping = pumpOutbox(counting, opened.pool, publisher, link, control);
-      await waitUntil(() => (published.length === 1 && reads === 2 ? true : undefined), 5_000, 'the first row read and published, then an empty read');
-      await insert();
-      const second = (await outboxIds()).find((id) => id !== first)!;
-      kick();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(reads, 2, 'a kick alone (a commit that fed the relay) costs no read');
-      assert.deepEqual(published, [first]);
-      link.markUnfed();
-      kick();
-      await waitUntil(() => (published.includes(second) ? true : undefined), 2_000, 'the unfed commit published');
-      assert.ok(reads >= 3);
+    const relay = { published, reads: 0, kick, finish: async () => undefined };
+    const counting = { query: (s: Statement) => (s.text.includes('FROM outbox') && s.text.startsWith('SELECT') && relay.reads++, conn.query(s)), release: conn.release };
+    const pumping = pumpOutbox(counting, opened.pool, publisher, link, control);
+    relay.finish = async () => {
       stop = true;
       release();
       kick();
-      await pumping;
+      await pumping.finally(() => conn.release(false));
+    };
+    return relay;
+  }
+  const insertRow = () =>
+    query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+
+  it('a kick makes the relay read only when a commit fed it nothing', async () => {
+    await query('DELETE FROM outbox');
+    const link = createRelayLink();
+    await insertRow();
+    const [first] = await outboxIds();
+    const relay = await heldRelay(link);
+    try {
+      await waitUntil(() => (relay.published.length === 1 && relay.reads === 2 ? true : undefined), 5_000, 'the first row read and published, then an empty read');
+      await insertRow();
+      const second = (await outboxIds()).find((id) => id !== first)!;
+      relay.kick();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(relay.reads, 2, 'a kick alone (a commit that fed the relay) costs no read');
+      assert.deepEqual(relay.published, [first]);
+      link.markUnfed();
+      relay.kick();
+      await waitUntil(() => (relay.published.includes(second) ? true : undefined), 2_000, 'the unfed commit published');
+      assert.ok(relay.reads >= 3);
     } finally {
-      conn.release(false);
+      await relay.finish();
+    }
+  });
+
+  it("a commit's read that began before an unfed commit does not stand in for the relay's read", async () => {
+    await query('DELETE FROM outbox');
+    const link = createRelayLink();
+    const relay = await heldRelay(link);
+    try {
+      await insertRow();
+      link.markUnfed();
+      relay.kick();
+      await waitUntil(() => (relay.published.length === 1 ? true : undefined), 5_000, 'the first row published');
+      // A group commit starts its read; then another commit writes a row and feeds nothing.
+      await waitUntil(() => link.feedSkip() ?? undefined, 5_000, 'a read started by a commit');
+      await insertRow();
+      const [, second] = await outboxIds();
+      link.markUnfed();
+      relay.kick();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The commit's read lands with nothing (it ran before the row was written).
+      link.offer([]);
+      await waitUntil(() => (relay.published.includes(second!) ? true : undefined), 2_000, 'the unfed row published after that read landed');
+    } finally {
+      await relay.finish();
     }
   });
 

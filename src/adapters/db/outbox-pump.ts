@@ -87,15 +87,21 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   // A read may bring back rows another read published meanwhile (and even deleted since its
   // snapshot): those are left out.
   const fresh = (rows: OutboxRecord[]) => rows.map(record).filter((r) => !publishingIds.has(r.id) && !link.has(r.id));
-  /** Reads the outbox and publishes what is new; false when nothing was. */
-  const readAndPublish = async (): Promise<boolean> => {
-    const own = link.startRead();
+  /**
+   * Reads the outbox and publishes what is new; false when nothing was. `forUnfed`: the read is
+   * for a commit that fed the relay nothing, so a group commit's read that began before that
+   * commit does not stand in for it.
+   */
+  const readAndPublish = async (forUnfed: boolean): Promise<boolean> => {
+    let own = link.startRead();
     if (!own) {
       // A group commit's read is under way (one at a time): its rows are published when it
-      // lands. One held up (a commit waiting on a lock or a slow disk) holds the relay up no
-      // longer than FEED_WAIT_MS: then it reads alongside (what both bring is published once).
+      // lands, and it stands in for this read, unless this one is for an unfed commit: then it
+      // reads next. One held up (a commit waiting on a lock or a slow disk) holds the relay up
+      // no longer than FEED_WAIT_MS: then it reads alongside (what both bring is published once).
       const landed = await Promise.race([link.readEnded().then(() => true), sleep(FEED_WAIT_MS).then(() => false)]);
-      if (landed) return false;
+      if (landed && !forUnfed) return false;
+      own = landed && link.startRead();
     }
     let rows: OutboxRecord[];
     try {
@@ -123,9 +129,10 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   try {
     for (;;) {
       if (failed.failure) throw failed.failure.err;
-      if (readNow || link.takeUnfed()) {
+      const unfed = link.takeUnfed();
+      if (readNow || unfed) {
         readNow = false;
-        if (await readAndPublish()) {
+        if (await readAndPublish(unfed)) {
           idleSince = null;
           readNow = true;
           if (publishing.size >= MAX_PUBLISHING) await Promise.race(publishing);
