@@ -70,13 +70,13 @@ function servicePids(): { broker: number[]; database: number[] } {
 }
 
 /** What the services did during a run: CPU of broker, database and this load generator; MySQL statements, commits and bytes. */
-async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number }> {
+async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number; diskReads: number }> {
   const pids = servicePids();
   const cpu = (list: number[]) => list.reduce((s, pid) => s + usage(pid).cpuSeconds, 0);
   const own = process.cpuUsage();
-  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Bytes_received', 'Bytes_sent')")) as any;
+  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Bytes_received', 'Bytes_sent', 'Innodb_buffer_pool_reads')")) as any;
   const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
-  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent') };
+  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent'), diskReads: value('Innodb_buffer_pool_reads') };
 }
 
 /** The per-transition and per-second differences of two serviceCounters readings. */
@@ -91,6 +91,8 @@ function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, aft
     commitsPerTransition: perTransition(after.commits - before.commits),
     dbKibInPerTransition: perTransition(after.bytesIn - before.bytesIn) / 1024,
     dbKibOutPerTransition: perTransition(after.bytesOut - before.bytesOut) / 1024,
+    /** Pages InnoDB had to read from disk (not in its buffer pool). */
+    diskReadsPerTransition: perTransition(after.diskReads - before.diskReads),
   };
 }
 
@@ -147,15 +149,16 @@ async function measureFloor(label: string, channel: amqp.Channel, rate?: number)
 type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number } & ReturnType<typeof serviceFigures>;
 
 /** The run as a markdown table (copied to bench/RESULTS.md when performance changes). */
-function markdown(summary: { when: string; machine: object; settings: object; ratioToFloor: number; countGroupedMs: { all: number; runningOnly: number; scanAll: number; rows: number } }, measured: MeasuredRow[]): string {
+function markdown(summary: { when: string; machine: object; settings: object; ratioToFloor: number; largeVsSmall: number; countGroupedMs: { all: number; runningOnly: number; scanAll: number; rows: number } }, measured: MeasuredRow[]): string {
   const lines = [
     `Run of ${summary.when} on ${JSON.stringify(summary.machine)}, settings ${JSON.stringify(summary.settings)}.`,
     '',
-    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} |`),
+    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition | InnoDB disk reads / transition |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} | ${r.diskReadsPerTransition.toFixed(2)} |`),
     '',
     `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
+    `Throughput with ${summary.countGroupedMs.rows} rows against the small table (means of two runs each): **${(100 * summary.largeVsSmall).toFixed(1)} %**.`,
     `Count grouped by current_action_type over ${summary.countGroupedMs.rows} rows (activeflow_counts): ${summary.countGroupedMs.all.toFixed(1)} ms over all statuses, ${summary.countGroupedMs.runningOnly.toFixed(1)} ms for running ones (median of 7); scanning activeflows instead: ${summary.countGroupedMs.scanAll.toFixed(1)} ms.`,
     '',
   ];
@@ -191,6 +194,23 @@ async function cleanUp(): Promise<void> {
   await admin.end();
   await sql.end();
 }
+
+/**
+ * Waits until InnoDB has written back the dirty pages and purged the history a prefill left
+ * (at most SETTLE_MAX_S), so a measured run does not share the box with that background work.
+ * Returns the seconds it waited.
+ */
+async function settle(): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_pages_dirty', 'Innodb_history_list_length')")) as any;
+    const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
+    const waited = (performance.now() - t0) / 1000;
+    if ((value('Innodb_buffer_pool_pages_dirty') < 500 && value('Innodb_history_list_length') < 1000) || waited >= SETTLE_MAX_S) return waited;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+const SETTLE_MAX_S = 180;
 
 async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
   const runs: number[] = [];
@@ -229,12 +249,14 @@ await sql.query(
 );
 const flow = { customer, id: flowId };
 const rows: object[] = [];
-const log = (r: MeasuredRow) => {
+const log = (r: MeasuredRow): MeasuredRow => {
   rows.push(r);
-  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}`);
+  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}  disk reads/t ${r.diskReadsPerTransition.toFixed(2)}`);
+  return r;
 };
 
 await prefill(sql, SMALL, randomUUID(), randomUUID());
+await settle();
 if (SOAK > 0) await soak();
 log(await measureFloor('floor, saturation', channel));
 log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows`, channel, flow));
@@ -246,10 +268,20 @@ if (process.env.BENCH_QUICK) {
   process.exit(0);
 }
 log(await measureWorkers(2, 'ours 2 workers, saturation', channel, flow));
+// Table size against run-to-run noise (±8 % between identical runs here): two runs at each size,
+// the small table's second one just before the prefill, and their means compared.
+const small = [rows[1] as unknown as Measure];
+small.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows, again`, channel, flow)));
 const t0 = performance.now();
 await prefill(sql, LARGE - SMALL, randomUUID(), randomUUID());
-console.log(`prefilled to ${LARGE} rows in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows`, channel, flow));
+const prefillSeconds = (performance.now() - t0) / 1000;
+const settleSeconds = await settle();
+console.log(`prefilled to ${LARGE} rows in ${prefillSeconds.toFixed(0)} s; InnoDB settled (dirty pages written, history purged) ${settleSeconds.toFixed(0)} s later`);
+const large = [log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows`, channel, flow))];
+large.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows, again`, channel, flow)));
+const meanRate = (runs: Measure[]) => runs.reduce((sum, r) => sum + r.perSecond, 0) / runs.length;
+const largeVsSmall = meanRate(large) / meanRate(small) - 1;
+console.log(`${LARGE} rows vs ${SMALL} rows (means of two runs each): ${(100 * largeVsSmall).toFixed(1)} %`);
 // What GET /v1/activeflows/count?group_by=current_action_type runs (src/adapters/db/store.ts).
 const countAll = await timeQuery(sql, 'SELECT current_action_type, SUM(n) FROM activeflow_counts WHERE deleted = 0 GROUP BY current_action_type HAVING SUM(n) > 0');
 const countRunning = await timeQuery(sql, "SELECT current_action_type, SUM(n) FROM activeflow_counts WHERE status = 'running' AND deleted = 0 GROUP BY current_action_type HAVING SUM(n) > 0");
@@ -265,6 +297,7 @@ const summary = {
   settings: { seconds: SECONDS, concurrency: CONCURRENCY, offeredRate: RATE, prefetch: 64, pool: 10 },
   results: rows,
   ratioToFloor: oursSat.perSecond / floorSat.perSecond,
+  largeVsSmall,
   countGroupedMs: { all: countAll, runningOnly: countRunning, scanAll, rows: LARGE },
 };
 console.log(`throughput ratio ours/floor at saturation: ${summary.ratioToFloor.toFixed(2)}`);
