@@ -195,6 +195,9 @@ async function cleanUp(): Promise<void> {
   await sql.end();
 }
 
+/** Longest wait for InnoDB to settle after a prefill. */
+const SETTLE_MAX_S = 180;
+
 /**
  * Waits until InnoDB has written back the dirty pages and purged the history a prefill left
  * (at most SETTLE_MAX_S), so a measured run does not share the box with that background work.
@@ -210,7 +213,6 @@ async function settle(): Promise<number> {
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
-const SETTLE_MAX_S = 180;
 
 async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
   const runs: number[] = [];

@@ -23,11 +23,13 @@ describe('outbox deletes ride on group commits', () => {
   const query = <T>(text: string, values: unknown[] = []) =>
     new Promise<T[]>((resolve, reject) => opened.pool.query(text, values, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
   const outboxIds = async () => (await query<{ id: number }>('SELECT id FROM outbox ORDER BY id')).map((r) => Number(r.id));
+  const insertRow = () =>
+    query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
 
   before(async () => {
     opened = await openDatabase(`${MYSQL_URL}/${database}`, 2);
     for (let n = 0; n < 3; n++) {
-      await query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+      await insertRow();
     }
   });
   after(async () => {
@@ -65,7 +67,7 @@ describe('outbox deletes ride on group commits', () => {
   });
 
   it('a batch feeds the relay the outbox rows it reads after COMMIT, only while a relay is attached', async () => {
-    await query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
+    await insertRow();
     const [id] = await outboxIds();
     const link = createRelayLink();
     const store = createStore(opened.db, opened.pool, link, 0);
@@ -113,10 +115,8 @@ describe('outbox deletes ride on group commits', () => {
     const published: number[] = [];
     const publisher = { publish: async (rows: OutgoingEvent[]) => void published.push(...rows.map((r) => Number((r as OutboxRecord).id))) };
     const control = { takeKick: () => false, nextKick: () => new Promise<void>(() => undefined), stopped: () => false };
-    const insert = () =>
-      query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
     await query('DELETE FROM outbox');
-    await insert();
+    await insertRow();
     const [first] = await outboxIds();
     const conn = await acquire(opened.pool);
     try {
@@ -124,7 +124,7 @@ describe('outbox deletes ride on group commits', () => {
       await waitUntil(() => (published.includes(first!) ? true : undefined), 5_000, 'the first row published');
       // A commit starts a read and does not end it (say its round trip waits on a lock).
       await waitUntil(() => link.feedSkip() ?? undefined, 5_000, 'a read started by a commit');
-      await insert();
+      await insertRow();
       const second = (await outboxIds()).find((id) => id !== first);
       await waitUntil(() => (published.includes(second!) ? true : undefined), 2_000, 'the relay publishing the next row meanwhile');
       link.offer(null);
@@ -173,8 +173,6 @@ describe('outbox deletes ride on group commits', () => {
     };
     return relay;
   }
-  const insertRow = () =>
-    query("INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00')", [randomUUID(), randomUUID()]);
 
   it('a kick makes the relay read only when a commit fed it nothing', async () => {
     await query('DELETE FROM outbox');

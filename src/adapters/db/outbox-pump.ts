@@ -113,8 +113,8 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
     return rows.length > 0;
   };
   // When this relay reads the outbox itself: first, again after a read that brought rows (more
-  // may wait), after a commit that fed it nothing (link.takeUnfed), on each lingering tick and
-  // before it lets go. A kick of a commit that fed it its rows costs no read.
+  // may wait), after a commit that fed it nothing (link.takeUnfed, checked once more before it
+  // lets go) and on each lingering tick. A kick of a commit that fed it its rows costs no read.
   let readNow = true;
   // Rows a group commit read after its COMMIT: published at once.
   link.attach({
