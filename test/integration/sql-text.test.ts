@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { escape } from 'mysql2';
-import { BACKSLASH_ESCAPES_ON, openDatabase } from '../../src/adapters/db/connect.ts';
+import { SESSION_SQL_MODE, openDatabase } from '../../src/adapters/db/connect.ts';
 import { SqlText } from '../../src/adapters/db/sql-text.ts';
 import { MYSQL_URL } from '../helpers/env.ts';
 
@@ -72,19 +72,24 @@ describe('SqlText literals', () => {
     for (const text of [`a'b`, 'c\\d', 'e\0f', 'g\nh', 'i\rj', 'k\x1al']) assert.equal(new SqlText(text).toSqlString(), escape(text), JSON.stringify(text));
   });
 
-  it("a new pool connection's first statement turns NO_BACKSLASH_ESCAPES off and keeps the rest of sql_mode", async () => {
-    // Here on one connection that has it on (the server's default is left alone: other test
-    // files share the server).
+  it("a new pool connection's first statement turns NO_BACKSLASH_ESCAPES off, STRICT_TRANS_TABLES on, and keeps the rest of sql_mode", async () => {
+    // Here on connections that have them the other way (the server's default is left alone:
+    // other test files share the server).
     const conn = await opened.pool.promise().getConnection();
     try {
-      await conn.query("SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES,ERROR_FOR_DIVISION_BY_ZERO'");
-      await conn.query(BACKSLASH_ESCAPES_ON);
+      await conn.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES,ERROR_FOR_DIVISION_BY_ZERO'");
+      await conn.query(SESSION_SQL_MODE);
       const [rows] = await conn.query('SELECT @@SESSION.sql_mode AS mode');
       assert.equal((rows as { mode: string }[])[0]!.mode, 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO');
+      await conn.query("SET SESSION sql_mode = ''");
+      await conn.query(SESSION_SQL_MODE);
+      const [strict] = await conn.query('SELECT @@SESSION.sql_mode AS mode');
+      assert.equal((strict as { mode: string }[])[0]!.mode, 'STRICT_TRANS_TABLES');
     } finally {
       conn.destroy();
     }
     const [mode] = await query<{ mode: string }>('SELECT @@SESSION.sql_mode AS mode');
     assert.doesNotMatch(mode!.mode, /NO_BACKSLASH_ESCAPES/);
+    assert.match(mode!.mode, /STRICT_TRANS_TABLES/);
   });
 });

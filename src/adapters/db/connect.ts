@@ -26,8 +26,13 @@ export function parseDatabaseUrl(url: string): { options: PoolOptions; database:
   };
 }
 
-/** Turns NO_BACKSLASH_ESCAPES off for the session, keeping the rest of its sql_mode. */
-export const BACKSLASH_ESCAPES_ON = "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')";
+/**
+ * The session's sql_mode as the adapter needs it, keeping the rest of the server's: backslash
+ * escapes on (NO_BACKSLASH_ESCAPES off) and STRICT_TRANS_TABLES on, so that a NULL written to a
+ * NOT NULL column fails the statement instead of becoming 0 with a warning (the version check of
+ * batch-sql.ts relies on that).
+ */
+export const SESSION_SQL_MODE = "SET SESSION sql_mode = CONCAT(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), ',STRICT_TRANS_TABLES')";
 
 /** Creates the database named in the URL if it does not exist. */
 export async function ensureDatabase(url: string): Promise<void> {
@@ -55,9 +60,10 @@ export async function openDatabase(url: string, poolSize: number): Promise<{ db:
     // A pool error (a dropped idle connection) must never crash the process; queries retry.
     conn.on('error', () => undefined);
     // mysql2 and sql-text.ts escape with backslashes: under NO_BACKSLASH_ESCAPES a `\'` would end
-    // the literal. Queued before any query of this connection; a connection where it failed is
-    // not used (with no callback, a failure would be an unhandled 'error' event: a crash).
-    conn.query(BACKSLASH_ESCAPES_ON, (err) => {
+    // the literal; and the version check needs strict mode. Queued before any query of this
+    // connection; a connection where it failed is not used (with no callback, a failure would be
+    // an unhandled 'error' event: a crash).
+    conn.query(SESSION_SQL_MODE, (err) => {
       if (err) conn.destroy();
     });
   });
