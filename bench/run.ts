@@ -1,6 +1,7 @@
 // npm run bench: our worker against the floor, in one run, on this machine. Prints a table and
 // writes bench/results/latest.json. BENCH_SECONDS, BENCH_ROWS_LARGE tune the duration and size;
-// BENCH_QUICK=1 stops after the four 10k-row runs of one worker and the floor.
+// BENCH_QUICK=1 stops after the four 10k-row runs of one worker and the floor; BENCH_LATENCY=1
+// (or =saturation) runs three rounds of floor / ours / ours without the state cache at one load.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,11 +37,11 @@ let nextPort = 19700;
 const WORKER_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
-async function spawnScript(script: string): Promise<ChildProcess & { port?: number }> {
+async function spawnScript(script: string, env: Record<string, string> = {}): Promise<ChildProcess & { port?: number }> {
   const port = nextPort++;
   const profile = process.env.BENCH_PROFILE && script === 'src/main.ts' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
   const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, ...(script === 'src/main.ts' ? WORKER_NODE_FLAGS : []), '--import', 'tsx', script], {
-    env: { ...workerEnv, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
+    env: { ...workerEnv, ...env, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.port = port;
@@ -100,7 +101,7 @@ function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, aft
  * Where a worker's time went, from its /metrics: mean ms from delivery to ack of an event, mean
  * age of the oldest event of a published outbox batch, and events per published batch.
  */
-async function workerStages(port: number): Promise<{ handleMs: number; outboxLagMs: number; eventsPerPublish: number }> {
+async function workerStages(port: number): Promise<{ handleMs: number; outboxLagMs: number; eventsPerPublish: number; cached: string }> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
   const handleSum = value(/^flow_manager_handle_seconds_sum\{queue="[^"]*subscribe[^"]*"\} (\S+)$/m);
@@ -108,7 +109,9 @@ async function workerStages(port: number): Promise<{ handleMs: number; outboxLag
   const lagSum = value(/^flow_manager_outbox_lag_seconds_sum (\S+)$/m);
   const lagCount = value(/^flow_manager_outbox_lag_seconds_count (\S+)$/m);
   const published = value(/^flow_manager_events_published_total (\S+)$/m);
-  return { handleMs: (1000 * handleSum) / handleCount, outboxLagMs: (1000 * lagSum) / lagCount, eventsPerPublish: published / lagCount };
+  // Group commits tried from the state cache, by outcome.
+  const cached = [...text.matchAll(/^flow_manager_cached_batches_total\{outcome="(\w+)"\} (\S+)$/gm)].map(([, outcome, n]) => `${outcome} ${n}`).join(', ') || 'none';
+  return { handleMs: (1000 * handleSum) / handleCount, outboxLagMs: (1000 * lagSum) / lagCount, eventsPerPublish: published / lagCount, cached };
 }
 
 /** CPU seconds and peak RSS (MiB) of a process, from /proc. */
@@ -119,15 +122,15 @@ function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
 }
 
-async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number) {
-  const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts')));
+async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number, env: Record<string, string> = {}) {
+  const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts', env)));
   const before = workers.map((w) => usage(w.pid!));
   const services = await serviceCounters();
   const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
   const after = workers.map((w) => usage(w.pid!));
   const figures = serviceFigures(services, await serviceCounters(), m);
   const stages = await workerStages(workers[0]!.port!);
-  console.log(`  worker 1: delivery to ack ${stages.handleMs.toFixed(1)} ms mean; outbox lag ${stages.outboxLagMs.toFixed(1)} ms mean; ${stages.eventsPerPublish.toFixed(1)} events per outbox batch`);
+  console.log(`  worker 1: delivery to ack ${stages.handleMs.toFixed(1)} ms mean; outbox lag ${stages.outboxLagMs.toFixed(1)} ms mean; ${stages.eventsPerPublish.toFixed(1)} events per outbox batch; batches from the state cache: ${stages.cached}`);
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
   const cpu = after.reduce((s, a, i) => s + a.cpuSeconds - before[i]!.cpuSeconds, 0) / m.seconds;
@@ -260,6 +263,20 @@ const log = (r: MeasuredRow): MeasuredRow => {
 await prefill(sql, SMALL, randomUUID(), randomUUID());
 await settle();
 if (SOAK > 0) await soak();
+if (process.env.BENCH_LATENCY) {
+  // BENCH_LATENCY=1: only the offered-rate runs (BENCH_LATENCY=saturation: the saturation runs),
+  // three rounds of the floor and ours with the state cache (STATE_CACHE_SIZE) on and off, for
+  // comparing within one run.
+  const rate = process.env.BENCH_LATENCY === 'saturation' ? undefined : RATE;
+  const at = rate ? `offered ${RATE}/s` : 'saturation';
+  for (let round = 1; round <= 3; round++) {
+    log(await measureFloor(`floor, ${at} (${round})`, channel, rate));
+    log(await measureWorkers(1, `ours, ${at} (${round})`, channel, flow, rate));
+    log(await measureWorkers(1, `ours, no state cache, ${at} (${round})`, channel, flow, rate, { STATE_CACHE_SIZE: '0' }));
+  }
+  await cleanUp();
+  process.exit(0);
+}
 log(await measureFloor('floor, saturation', channel));
 log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows`, channel, flow));
 log(await measureFloor(`floor, offered ${RATE}/s`, channel, RATE));
