@@ -26,6 +26,7 @@ const schema = z.object({
   TX_MAX_RETRIES: int(0).default(5),
   BATCH_MAX: int(1).default(32),
   BATCH_IN_FLIGHT: int(1).default(4),
+  STATE_CACHE_SIZE: int(0).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
 });
 
@@ -50,6 +51,7 @@ export type Config = Readonly<{
   txMaxRetries: number;
   batchMax: number;
   batchInFlight: number;
+  stateCacheSize: number;
   shutdownTimeoutMs: number;
 }>;
 
@@ -86,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     txMaxRetries: e.TX_MAX_RETRIES,
     batchMax: e.BATCH_MAX,
     batchInFlight: e.BATCH_IN_FLIGHT,
+    stateCacheSize: e.STATE_CACHE_SIZE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -11,6 +11,7 @@ import { createPublisher } from './adapters/amqp/publisher.ts';
 import { openDatabase } from './adapters/db/connect.ts';
 import { createRelayLink } from './adapters/db/relay-link.ts';
 import { createOutboxRelay, type OutboxRelay } from './adapters/db/outbox-relay.ts';
+import { createStateCache } from './adapters/db/state-cache.ts';
 import { createStore } from './adapters/db/store.ts';
 import type { Database } from './adapters/db/tables.ts';
 import { createHttpFetcher } from './adapters/http/fetcher.ts';
@@ -42,10 +43,16 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const { db, pool } = await openDatabase(config.databaseUrl, config.dbPoolSize);
   // Outbox rows this worker's relay published, deleted by its next group commit.
   const relayLink = createRelayLink();
-  const store = createStore(db, pool, relayLink, config.txMaxRetries, {
+  // The states this worker committed last: a group commit of inputs for them needs no read.
+  const stateCache = createStateCache(config.stateCacheSize);
+  const store = createStore(db, pool, relayLink, stateCache, config.txMaxRetries, {
     onRetry: (reason, attempt, err) => {
       metrics.retries.inc({ reason });
       logger.warn({ reason, attempt, err }, 'transaction retried');
+    },
+    onCached: (outcome, err) => {
+      metrics.cachedBatches.inc({ outcome });
+      if (err) logger.info({ err }, 'group commit from the state cache failed; running it the usual way');
     },
   });
   let relay: OutboxRelay | null = null;

@@ -9,6 +9,7 @@ import { outboxEntry } from '../../src/adapters/db/batch-tx.ts';
 import { stateToActiveflowRow } from '../../src/adapters/db/mappers.ts';
 import { openDatabase } from '../../src/adapters/db/connect.ts';
 import { createRelayLink } from '../../src/adapters/db/relay-link.ts';
+import { createStateCache } from '../../src/adapters/db/state-cache.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
 import { activeflowJson, envelopeAround, eventBody } from '../../src/app/documents.ts';
 import { apply, type FlowState } from '../../src/engine/index.ts';
@@ -37,7 +38,7 @@ describe('outbox bodies built from the activeflow row', () => {
   });
 
   it("stores each body byte for byte: from the row where the data is the row's doc, as sent where it is an older state", async () => {
-    const store = createStore(opened.db, opened.pool, createRelayLink(), 0);
+    const store = createStore(opened.db, opened.pool, createRelayLink(), createStateCache(0), 0);
     // Quotes, a backslash and non-ASCII in the document: the row's text must come back unchanged.
     const first = started([act(A(1), 'talk', { text: `it's "quoted" \\ ünïcode 😀` }), act(A(2), 'talk')], { id: randomUUID() }).state;
     const second = (apply(first, { type: 'action_done', action_id: A(1) }, makeCtx()) as { state: FlowState }).state;

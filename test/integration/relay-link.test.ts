@@ -11,6 +11,7 @@ import { pumpOutbox } from '../../src/adapters/db/outbox-pump.ts';
 import { acquire } from '../../src/adapters/db/raw.ts';
 import type { Statement } from '../../src/adapters/db/batch-sql.ts';
 import type { OutgoingEvent } from '../../src/app/ports.ts';
+import { createStateCache } from '../../src/adapters/db/state-cache.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
 import type { OutboxRecord } from '../../src/adapters/db/relay-link.ts';
 import { MYSQL_URL, waitUntil } from '../helpers/env.ts';
@@ -40,7 +41,7 @@ describe('outbox deletes ride on group commits', () => {
   it('a batch deletes the rows handed to it in its own transaction, and only those', async () => {
     const [a, b, c] = await outboxIds();
     const deletes = createRelayLink();
-    const store = createStore(opened.db, opened.pool, deletes, 0);
+    const store = createStore(opened.db, opened.pool, deletes, createStateCache(0), 0);
     deletes.add([a!, b!]);
     await store.batch(NOTHING, async () => undefined);
     assert.deepEqual(await outboxIds(), [c]);
@@ -50,7 +51,7 @@ describe('outbox deletes ride on group commits', () => {
   it('rows of a batch that fails wait for the next one, and are not deleted meanwhile', async () => {
     const [c] = await outboxIds();
     const deletes = createRelayLink();
-    const store = createStore(opened.db, opened.pool, deletes, 0);
+    const store = createStore(opened.db, opened.pool, deletes, createStateCache(0), 0);
     const messageId = randomUUID();
     await query("INSERT INTO processed_messages (message_id, tm_create) VALUES (?, '2026-01-01 00:00:00')", [messageId]);
     deletes.add([c!]);
@@ -70,7 +71,7 @@ describe('outbox deletes ride on group commits', () => {
     await insertRow();
     const [id] = await outboxIds();
     const link = createRelayLink();
-    const store = createStore(opened.db, opened.pool, link, 0);
+    const store = createStore(opened.db, opened.pool, link, createStateCache(0), 0);
     const offered: OutboxRecord[][] = [];
     await store.batch(NOTHING, async () => undefined);
     assert.equal(offered.length, 0);

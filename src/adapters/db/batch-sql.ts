@@ -43,7 +43,7 @@ const isDocument = (column: string) => column === 'doc' || column === 'variables
 const tuples = (rows: ActiveflowRow[]) =>
   rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => (isDocument(column) ? new SqlText(row[column] as string) : row[column])));
 
-const STATE_COLUMNS = 'id, doc, variables, wake_at, seq';
+const STATE_COLUMNS = 'id, doc, variables, wake_at, seq, version';
 
 /** Reads and locks activeflows, in id order so that concurrent batches cannot deadlock. */
 export function lockActiveflows(ids: string[]): Statement {
@@ -68,10 +68,28 @@ export function insertActiveflows(rows: ActiveflowRow[]): Statement {
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [tuples(rows)] };
 }
 
-/** Locked, existing activeflows: one statement for all of them. */
+/** Locked, existing activeflows: one statement for all of them (each row's version raised). */
 export function updateActiveflows(rows: ActiveflowRow[]): Statement {
-  const updates = ACTIVEFLOW_MUTABLE.map((column) => `${column} = VALUES(${column})`).join(', ');
+  const updates = ['version = version + 1', ...ACTIVEFLOW_MUTABLE.map((column) => `${column} = VALUES(${column})`)].join(', ');
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates}`, values: [tuples(rows)] };
+}
+
+/**
+ * An activeflow written from a cached state, not locked before: the row must still have
+ * `version`, or the statement fails (1048, version cannot be NULL: the session is strict, see
+ * connect.ts) and with it the transaction, before its COMMIT. The version is set first, so the
+ * check sees the row as it was.
+ */
+export function updateActiveflowChecked(row: ActiveflowRow, version: number): Statement {
+  const sets = ACTIVEFLOW_MUTABLE.map((column) => `${column} = ?`).join(', ');
+  const values = ACTIVEFLOW_MUTABLE.map((column) => (isDocument(column) ? new SqlText(row[column] as string) : row[column]));
+  return { text: `UPDATE activeflows SET version = IF(version = ?, version + 1, NULL), ${sets} WHERE id = ?`, values: [version, ...values, row.id] };
+}
+
+/** Whether a failure is that of updateActiveflowChecked: the row's version moved on. */
+export function isVersionMoved(err: unknown): boolean {
+  const e = err as { errno?: unknown; message?: unknown };
+  return e.errno === 1048 && typeof e.message === 'string' && e.message.includes("'version'");
 }
 
 /** A plain INSERT: an id another worker committed meanwhile fails the batch, which is retried. */

@@ -5,9 +5,13 @@
 // has published, COMMIT and (while this worker's relay holds the lock) a read of the outbox for
 // the relay go as a second one. Reads the batch did not know up front (an
 // on-complete link's flow, fetch_flow) cost one more each.
+// From the state cache (state-cache.ts), a batch of inputs for activeflows this worker wrote last
+// takes one round trip: no reads, START TRANSACTION joins the writes, and each row's UPDATE
+// checks its version; an input that needs anything the cache does not hold throws CacheMiss
+// before any statement is sent.
 import { envelopeAround } from '../../app/documents.ts';
 import type { BatchReads, BatchTx, OutgoingEvent, StoredActiveflow } from '../../app/ports.ts';
-import type { Flow } from '../../engine/index.ts';
+import { NOT_DELETED, type Flow } from '../../engine/index.ts';
 import {
   deleteOutbox,
   existingActiveflows,
@@ -20,6 +24,7 @@ import {
   selectFlows,
   selectOutbox,
   selectProcessed,
+  updateActiveflowChecked,
   updateActiveflows,
   type OutboxEntry,
   type Statement,
@@ -27,6 +32,7 @@ import {
 import { countKeyOf, createCountDeltas, type CountKey } from './counts.ts';
 import { OUTBOX_READ } from './outbox-pump.ts';
 import type { OutboxRecord, RelayLink } from './relay-link.ts';
+import type { StateCache } from './state-cache.ts';
 import { activeflowRowToState, flowRowToFlow, stateToActiveflowRow } from './mappers.ts';
 import type { RawConnection } from './raw.ts';
 import type { ActiveflowRow, FlowRow } from './tables.ts';
@@ -43,15 +49,59 @@ interface Buffers {
 /** Most published outbox rows one group commit deletes. */
 const DELETES_PER_BATCH = 1000;
 
-type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'>;
+type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'> & { version: number | string };
+
+/** What a batch has before its inputs run: read in its first round trip, or from the cache. */
+export interface Opened {
+  locked: Map<string, StoredActiveflow | null>;
+  /** The version each locked row has (what its write will raise). */
+  versions: Map<string, number>;
+  flows: Map<string, { flow: Flow; seq: number } | null>;
+  existing: Set<string>;
+  seen: Set<string>;
+  /** Opened from the cache: nothing was read, nothing is locked yet. */
+  cached: boolean;
+}
+
+/** An input of a cached batch needs what the cache does not hold: run the batch the usual way. */
+export class CacheMiss extends Error {
+  constructor(what: string) {
+    super(`not in the state cache: ${what}`);
+  }
+}
+
+/**
+ * A batch of inputs for activeflows that are all in the cache, opened from it; null when any
+ * other read is needed (a new activeflow, a flow).
+ */
+export function openFromCache(reads: BatchReads, cache: StateCache): Opened | null {
+  if (reads.create.length > 0 || reads.flows.length > 0 || reads.lock.length === 0) return null;
+  const locked = new Map<string, StoredActiveflow | null>();
+  const versions = new Map<string, number>();
+  for (const id of reads.lock) {
+    const entry = cache.get(id);
+    if (!entry) return null;
+    locked.set(id, entry.stored);
+    versions.set(id, entry.version);
+  }
+  return { locked, versions, flows: new Map(), existing: new Set(), seen: new Set(), cached: true };
+}
 
 /**
  * Runs `work` in one group-commit transaction on `conn`; the caller rolls back on failure. Its
  * count deltas go to `countShard` (the store hands concurrent batches different shards, so they
  * do not wait on each other's rows of activeflow_counts).
  */
-export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: RelayLink, countShard: number, work: (tx: BatchTx) => Promise<T>): Promise<T> {
-  const opened = await open(conn, reads);
+export async function runBatch<T>(
+  conn: RawConnection,
+  reads: BatchReads,
+  link: RelayLink,
+  countShard: number,
+  cache: StateCache,
+  work: (tx: BatchTx) => Promise<T>,
+  cached: Opened | null = null,
+): Promise<T> {
+  const opened = cached ?? (await open(conn, reads));
   const buffers: Buffers = { rows: new Map(), created: new Set(), locked: opened.locked, processed: new Map(), events: [] };
   // The count key each row had when the batch first saw it (null: new), for activeflow_counts.
   const original = new Map<string, CountKey | null>();
@@ -66,7 +116,9 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
     },
     async lockActiveflow(id) {
       if (!buffers.locked.has(id)) {
+        if (opened.cached) throw new CacheMiss(`activeflow ${id}`);
         const rows = (await conn.query(lockActiveflows([id]))) as StateRow[];
+        if (rows[0]) opened.versions.set(id, Number(rows[0].version));
         const found = rows[0] ? toStored(rows[0]) : null;
         buffers.locked.set(id, found);
         original.set(id, found ? countKeyOf(found.state) : null);
@@ -77,6 +129,7 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
     },
     async insertActiveflow(state, seq) {
       const id = state.activeflow.id;
+      if (opened.cached) throw new CacheMiss(`whether activeflow ${id} exists`);
       if (opened.existing.has(id) || buffers.locked.get(id)) return false;
       original.set(id, null);
       buffers.created.add(id);
@@ -90,6 +143,7 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
     },
     async getFlow(id) {
       if (!opened.flows.has(id)) {
+        if (opened.cached) throw new CacheMiss(`flow ${id}`);
         const rows = (await conn.query(selectFlow(id))) as FlowRow[];
         opened.flows.set(id, rows[0] ? { flow: flowRowToFlow(rows[0]), seq: Number(rows[0].seq) } : null);
       }
@@ -117,9 +171,17 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
   };
 
   const result = await work(tx);
+  if (opened.cached) {
+    // An input left alone (stale, a duplicate) was judged on a cached state no statement checks.
+    for (const id of opened.locked.keys()) if (!buffers.rows.has(id)) throw new CacheMiss(`a check of activeflow ${id} it does not write`);
+  }
   const counts = createCountDeltas();
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
-  const writes = [...flushStatements(buffers), counts.statement(countShard)].filter((s): s is Statement => s !== null);
+  const writes = [
+    ...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []),
+    ...flushStatements(buffers, opened.cached ? opened.versions : null),
+    counts.statement(countShard),
+  ].filter((s): s is Statement => s !== null);
   // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
   const published = link.take(DELETES_PER_BATCH);
   if (published.length > 0) writes.push(deleteOutbox(published));
@@ -137,11 +199,27 @@ export async function runBatch<T>(conn: RawConnection, reads: BatchReads, link: 
   link.settle(published, true);
   if (skip) link.offer((results as OutboxRecord[][])[statements.length - 1]!);
   else if (buffers.events.length > 0) link.markUnfed();
+  remember(cache, buffers, opened.versions);
   return result;
 }
 
+/**
+ * Puts the states a batch committed in the cache with the versions their rows have now: a new
+ * row the column's default 0, a written one the version it was read (or cached) with raised by
+ * one, a row locked and left alone the version it was read with. Ended activeflows leave it.
+ */
+function remember(cache: StateCache, buffers: Buffers, versions: Map<string, number>): void {
+  for (const [id, stored] of buffers.locked) {
+    const read = versions.get(id);
+    const version = buffers.created.has(id) ? 0 : read === undefined ? null : read + (buffers.rows.has(id) ? 1 : 0);
+    const af = stored?.state.activeflow;
+    if (stored && version !== null && af?.status === 'running' && af.tm_delete === NOT_DELETED) cache.set(id, { stored, version });
+    else cache.delete(id);
+  }
+}
+
 /** The first round trip: START TRANSACTION and the batch's reads. */
-async function open(conn: RawConnection, reads: BatchReads) {
+async function open(conn: RawConnection, reads: BatchReads): Promise<Opened> {
   const lock = [...new Set(reads.lock)].sort();
   const statements: Statement[] = [{ text: 'START TRANSACTION', values: [] }];
   const at = (ids: string[], statement: (ids: string[]) => Statement): number | null => {
@@ -158,25 +236,37 @@ async function open(conn: RawConnection, reads: BatchReads) {
   const rowsAt = <R>(index: number | null): R[] => (index === null ? [] : (results[index] as R[]));
 
   const locked = new Map<string, StoredActiveflow | null>(lock.map((id) => [id, null]));
-  for (const row of rowsAt<StateRow>(lockAt)) locked.set(row.id, toStored(row));
+  const versions = new Map<string, number>();
+  for (const row of rowsAt<StateRow>(lockAt)) {
+    locked.set(row.id, toStored(row));
+    versions.set(row.id, Number(row.version));
+  }
   const flows = new Map<string, { flow: Flow; seq: number } | null>(reads.flows.map((id) => [id, null]));
   for (const row of rowsAt<FlowRow>(flowsAt)) flows.set(row.id, { flow: flowRowToFlow(row), seq: Number(row.seq) });
   return {
     locked,
+    versions,
     flows,
     existing: new Set(rowsAt<{ id: string }>(existingAt).map((r) => r.id)),
     seen: new Set(rowsAt<{ message_id: string }>(processedAt).map((r) => r.message_id)),
+    cached: false,
   };
 }
 
-/** The buffered writes: new activeflows, updated ones, input ids, events; one statement each. */
-function flushStatements(buffers: Buffers): Statement[] {
+/**
+ * The buffered writes: new activeflows, updated ones, input ids, events; one statement each,
+ * except rows written from the cache (`checked`: their versions), one checked UPDATE each, in id
+ * order like the locks of a batch that reads.
+ */
+function flushStatements(buffers: Buffers, checked: Map<string, number> | null): Statement[] {
   const created: ActiveflowRow[] = [];
   const updated: ActiveflowRow[] = [];
   for (const [id, row] of buffers.rows) (buffers.created.has(id) ? created : updated).push(row);
   const statements: Statement[] = [];
   if (created.length > 0) statements.push(insertActiveflows(created));
-  if (updated.length > 0) statements.push(updateActiveflows(updated));
+  if (checked) {
+    for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, checked.get(row.id)!));
+  } else if (updated.length > 0) statements.push(updateActiveflows(updated));
   if (buffers.processed.size > 0) statements.push(insertProcessed([...buffers.processed]));
   if (buffers.events.length > 0) statements.push(insertOutbox(buffers.events.map(({ event, now }) => outboxEntry(event, now, buffers.rows))));
   return statements;

@@ -5,9 +5,11 @@ import type { Pool } from 'mysql2';
 import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
 import type { ActiveflowFilter, BatchReads, BatchTx, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
 import { AppError } from '../../app/errors.ts';
-import { runBatch } from './batch-tx.ts';
+import { isVersionMoved } from './batch-sql.ts';
+import { CacheMiss, openFromCache, runBatch, type Opened } from './batch-tx.ts';
 import { SHARDS, countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
 import type { RelayLink } from './relay-link.ts';
+import type { StateCache } from './state-cache.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { acquire } from './raw.ts';
 import { backoffMs, retryableReason } from './retry.ts';
@@ -19,15 +21,22 @@ const ER_DUP_ENTRY = 1062;
 export interface StoreHooks {
   /** Called before each retry of a transaction, with the reason (for metrics and logs). */
   onRetry?: (reason: string, attempt: number, err: unknown) => void;
+  /**
+   * How a batch tried the state cache: `committed` in one round trip, `miss` (an input needed a
+   * read; nothing was sent), `stale` (a row had moved on), `failed` (another error); all but
+   * `committed` then run the usual way.
+   */
+  onCached?: (outcome: 'committed' | 'miss' | 'stale' | 'failed', err?: unknown) => void;
 }
 
 /**
  * Creates the MySQL store over Kysely and, for group commits, the same mysql2 pool directly.
  * Group commits share `link` with this worker's relay: they delete the outbox rows it published
- * and feed it the rows they read after COMMIT.
+ * and feed it the rows they read after COMMIT. They keep `cache` (state-cache.ts) and run from it
+ * when they can.
  * `maxRetries` bounds how often one transaction is run again.
  */
-export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, maxRetries: number, hooks: StoreHooks = {}): Store {
+export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, cache: StateCache, maxRetries: number, hooks: StoreHooks = {}): Store {
   let nextShard = Math.floor(Math.random() * SHARDS);
   /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
   async function withRetries<T>(attempt: () => Promise<T>, retryDuplicate = false): Promise<T> {
@@ -51,7 +60,7 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, m
       const result = await withRetries(() =>
         db.transaction().execute(async (trx) => {
           const counts = createCountDeltas();
-          const result = await work(createTx(trx, counts));
+          const result = await work(createTx(trx, counts, cache));
           await counts.flush(trx);
           return result;
         }),
@@ -60,12 +69,18 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, m
       link.markUnfed();
       return result;
     },
-    batch: (reads, work) => {
+    batch: async (reads, work) => {
       // Consecutive batches take consecutive shards of activeflow_counts, so the few that run at
       // once never update the same counts row (each would wait for the other's commit).
       nextShard = (nextShard + 1) % SHARDS;
       const shard = nextShard;
-      return withRetries(() => batchOnce(pool, link, shard, reads, work), true);
+      const cached = cache.worthTrying() ? openFromCache(reads, cache) : null;
+      if (cached) {
+        const done = await cachedOnce(pool, link, shard, cache, reads, work, cached);
+        hooks.onCached?.(done.outcome, done.err);
+        if (done.outcome === 'committed') return done.result as Awaited<ReturnType<typeof work>>;
+      }
+      return withRetries(() => batchOnce(pool, link, shard, cache, reads, work), true);
     },
     async getActiveflow(id) {
       const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
@@ -133,20 +148,46 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, m
   };
 }
 
-/** One attempt of a group commit on a connection of its own; rolled back on any failure. */
-async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, reads: BatchReads, work: (tx: BatchTx) => Promise<T>): Promise<T> {
+/**
+ * One attempt of a group commit on a connection of its own (from the cache when `cached`);
+ * rolled back on any failure, which also drops its activeflows from the cache.
+ */
+async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, cache: StateCache, reads: BatchReads, work: (tx: BatchTx) => Promise<T>, cached: Opened | null = null): Promise<T> {
   const conn = await acquire(pool);
   try {
-    const result = await runBatch(conn, reads, link, shard, work);
+    const result = await runBatch(conn, reads, link, shard, cache, work, cached);
     conn.release(false);
     return result;
   } catch (err) {
-    const rolledBack = await conn.query({ text: 'ROLLBACK', values: [] }).then(
-      () => true,
-      () => false,
-    );
+    for (const id of reads.lock) cache.delete(id);
+    // A miss is thrown before any statement was sent.
+    const rolledBack =
+      err instanceof CacheMiss ||
+      (await conn.query({ text: 'ROLLBACK', values: [] }).then(
+        () => true,
+        () => false,
+      ));
     conn.release(!rolledBack);
     throw err;
+  }
+}
+
+/**
+ * A group commit from the cache, once: what it came to. Whatever stopped it (a miss, a row that
+ * moved on, a lost connection) left nothing behind, and the caller runs the batch the usual way,
+ * with its retries; an unknown COMMIT outcome is safe there too, as it is for any batch (its
+ * inputs are then stale or duplicates).
+ */
+async function cachedOnce<T>(pool: Pool, link: RelayLink, shard: number, cache: StateCache, reads: BatchReads, work: (tx: BatchTx) => Promise<T>, cached: Opened) {
+  try {
+    const result = await batchOnce(pool, link, shard, cache, reads, work, cached);
+    cache.tried(false);
+    return { outcome: 'committed' as const, result };
+  } catch (err) {
+    if (err instanceof CacheMiss) return { outcome: 'miss' as const };
+    const stale = isVersionMoved(err);
+    cache.tried(stale);
+    return stale ? { outcome: 'stale' as const } : { outcome: 'failed' as const, err };
   }
 }
 
@@ -192,7 +233,7 @@ function flowFilter<O>(q: SelectQueryBuilder<Database, 'flows', O>, f: FlowFilte
   return q;
 }
 
-function createTx(trx: Transaction<Database>, counts: CountDeltas): Tx {
+function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: StateCache): Tx {
   // The count key each locked row had, so an update can move its unit to the new key.
   const keys = new Map<string, CountKey>();
   return {
@@ -218,7 +259,13 @@ function createTx(trx: Transaction<Database>, counts: CountDeltas): Tx {
     },
     async updateActiveflow(state, seq) {
       const { id, ...row } = stateToActiveflowRow(state, seq);
-      await trx.updateTable('activeflows').set(row).where('id', '=', id).execute();
+      // A state cached before this write is stale now (its batch would find out, a round trip late).
+      cache.delete(id);
+      await trx
+        .updateTable('activeflows')
+        .set({ ...row, version: sql`version + 1` })
+        .where('id', '=', id)
+        .execute();
       const after = countKeyOf(state);
       counts.move(keys.get(id) ?? null, after);
       keys.set(id, after);

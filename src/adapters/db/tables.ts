@@ -32,6 +32,11 @@ export interface ActiveflowRow {
   tm_update: string;
 }
 
+/** The activeflows table: a row and its version (schema/004), which the database keeps. */
+export interface ActiveflowTable extends ActiveflowRow {
+  version: Generated<number>;
+}
+
 export interface ActiveflowCountRow {
   customer_id: string;
   flow_id: string;
@@ -64,7 +69,7 @@ export interface SchemaMigrationRow {
 
 export interface Database {
   flows: FlowRow;
-  activeflows: ActiveflowRow;
+  activeflows: ActiveflowTable;
   activeflow_counts: ActiveflowCountRow;
   processed_messages: ProcessedMessageRow;
   outbox: OutboxRow;

@@ -12,6 +12,7 @@ export function createMetrics(withDefaults = true) {
     messages: new Counter({ name: 'flow_manager_messages_total', help: 'Consumed messages by queue and outcome', labelNames: ['queue', 'outcome'] as const, registers: r }),
     transitions: new Counter({ name: 'flow_manager_transitions_total', help: 'Settled activeflow transitions', registers: r }),
     retries: new Counter({ name: 'flow_manager_tx_retries_total', help: 'Transactions run again, by error code', labelNames: ['reason'] as const, registers: r }),
+    cachedBatches: new Counter({ name: 'flow_manager_cached_batches_total', help: 'Group commits tried from the state cache, by outcome (committed, miss, stale, failed)', labelNames: ['outcome'] as const, registers: r }),
     duplicates: new Counter({ name: 'flow_manager_duplicates_total', help: 'Inputs recognised as already processed', registers: r }),
     deadLettered: new Counter({ name: 'flow_manager_dead_lettered_total', help: 'Messages rejected to the dead-letter queue', registers: r }),
     published: new Counter({ name: 'flow_manager_events_published_total', help: 'Events published and confirmed', registers: r }),
