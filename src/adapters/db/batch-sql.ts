@@ -103,7 +103,8 @@ export function insertProcessed(entries: [messageId: string, now: string][]): St
  */
 export type OutboxEntry = Omit<OutboxRow, 'id'> & { around?: [before: string, after: string] };
 
-export function insertOutbox(entries: OutboxEntry[]): Statement {
+/** `returning`: the statement returns each new row's id and message_id (MariaDB 10.5+). */
+export function insertOutbox(entries: OutboxEntry[], returning = false): Statement {
   const rows: string[] = [];
   const values: unknown[] = [];
   for (const e of entries) {
@@ -115,7 +116,8 @@ export function insertOutbox(entries: OutboxEntry[]): Statement {
       values.push(e.message_id, e.aggregate_id, e.seq, e.type, new SqlText(e.body), e.tm_create);
     }
   }
-  return { text: `INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ${rows.join(', ')}`, values };
+  const text = `INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ${rows.join(', ')}`;
+  return { text: returning ? `${text} RETURNING id, message_id` : text, values };
 }
 
 /** Outbox rows that were published and confirmed. */

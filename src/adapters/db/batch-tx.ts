@@ -8,7 +8,9 @@
 // From the state cache (state-cache.ts), a batch of inputs for activeflows this worker wrote last
 // takes one round trip: no reads, START TRANSACTION joins the writes, and each row's UPDATE
 // checks its version; an input that needs anything the cache does not hold throws CacheMiss
-// before any statement is sent.
+// before any statement is sent. Where the server has INSERT ... RETURNING and the relay may take
+// them (RelayLink.directOk), its events go to the relay from memory, with the ids the INSERT
+// returned, instead of by a read after COMMIT.
 import { envelopeAround } from '../../app/documents.ts';
 import type { BatchReads, BatchTx, OutgoingEvent, StoredActiveflow } from '../../app/ports.ts';
 import { NOT_DELETED, type Flow } from '../../engine/index.ts';
@@ -30,8 +32,7 @@ import {
   type Statement,
 } from './batch-sql.ts';
 import { countKeyOf, createCountDeltas, type CountKey } from './counts.ts';
-import { OUTBOX_READ } from './outbox-pump.ts';
-import type { OutboxRecord, RelayLink } from './relay-link.ts';
+import { OUTBOX_READ, type OutboxRecord, type RelayLink } from './relay-link.ts';
 import type { StateCache } from './state-cache.ts';
 import { activeflowRowToState, flowRowToFlow, stateToActiveflowRow } from './mappers.ts';
 import type { RawConnection } from './raw.ts';
@@ -48,6 +49,13 @@ interface Buffers {
 
 /** Most published outbox rows one group commit deletes. */
 const DELETES_PER_BATCH = 1000;
+
+/** What group commits share beyond the relay link. */
+export interface Batching {
+  cache: StateCache;
+  /** The server has INSERT ... RETURNING (MariaDB 10.5+; not MySQL). */
+  insertReturning: boolean;
+}
 
 type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'> & { version: number | string };
 
@@ -97,7 +105,7 @@ export async function runBatch<T>(
   reads: BatchReads,
   link: RelayLink,
   countShard: number,
-  cache: StateCache,
+  batching: Batching,
   work: (tx: BatchTx) => Promise<T>,
   cached: Opened | null = null,
 ): Promise<T> {
@@ -177,30 +185,51 @@ export async function runBatch<T>(
   }
   const counts = createCountDeltas();
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
-  const writes = [
-    ...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []),
-    ...flushStatements(buffers, opened.cached ? opened.versions : null),
-    counts.statement(countShard),
-  ].filter((s): s is Statement => s !== null);
+  // Its own events straight to the relay (see the header), or a read after COMMIT.
+  const direct = opened.cached && batching.insertReturning && buffers.events.length > 0 && link.directOk();
+  const flushed = flushStatements(buffers, opened.cached ? opened.versions : null, direct);
+  const writes = [...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []), ...flushed.statements, counts.statement(countShard)].filter(
+    (s): s is Statement => s !== null,
+  );
   // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
   const published = link.take(DELETES_PER_BATCH);
   if (published.length > 0) writes.push(deleteOutbox(published));
   // While this worker's relay holds the lock: read the outbox right after COMMIT, for the relay.
-  const skip = link.feedSkip();
+  const skip = direct ? null : link.feedSkip();
   const statements = [...writes, { text: 'COMMIT', values: [] }, ...(skip ? [selectOutbox(skip, OUTBOX_READ)] : [])];
-  let results: unknown;
+  let results: unknown[];
   try {
-    results = await conn.query(joinStatements(statements));
+    results = (await conn.query(joinStatements(statements))) as unknown[];
   } catch (err) {
     link.settle(published, false);
     if (skip) link.offer(null);
     throw err;
   }
   link.settle(published, true);
-  if (skip) link.offer((results as OutboxRecord[][])[statements.length - 1]!);
+  if (direct) {
+    // Committed: whatever happens now, the rows must reach the relay, directly or by a read.
+    const own = ownRows(buffers, results[statements.indexOf(flushed.outbox!)] as { id: number | string; message_id: string }[]);
+    if (own) link.offerDirect(own);
+    else link.markUnfed();
+  } else if (skip) link.offer(results[statements.length - 1] as OutboxRecord[]);
   else if (buffers.events.length > 0) link.markUnfed();
-  remember(cache, buffers, opened.versions);
+  remember(batching.cache, buffers, opened.versions);
   return result;
+}
+
+/**
+ * A batch's own outbox rows as the relay publishes them: from memory, with the ids the INSERT
+ * returned; null if it did not return one for every event (then the relay reads them).
+ */
+function ownRows(buffers: Buffers, returned: { id: number | string; message_id: string }[] | undefined): OutboxRecord[] | null {
+  const ids = new Map((Array.isArray(returned) ? returned : []).map((r) => [r.message_id, Number(r.id)]));
+  const rows: OutboxRecord[] = [];
+  for (const { event, now } of buffers.events) {
+    const id = ids.get(event.message_id);
+    if (id === undefined) return null;
+    rows.push({ id, message_id: event.message_id, aggregate_id: event.aggregate_id, seq: event.seq, type: event.type, body: event.body, tm_create: now });
+  }
+  return rows;
 }
 
 /**
@@ -256,9 +285,9 @@ async function open(conn: RawConnection, reads: BatchReads): Promise<Opened> {
 /**
  * The buffered writes: new activeflows, updated ones, input ids, events; one statement each,
  * except rows written from the cache (`checked`: their versions), one checked UPDATE each, in id
- * order like the locks of a batch that reads.
+ * order like the locks of a batch that reads. `returning`: the outbox INSERT returns the ids.
  */
-function flushStatements(buffers: Buffers, checked: Map<string, number> | null): Statement[] {
+function flushStatements(buffers: Buffers, checked: Map<string, number> | null, returning: boolean): { statements: Statement[]; outbox: Statement | null } {
   const created: ActiveflowRow[] = [];
   const updated: ActiveflowRow[] = [];
   for (const [id, row] of buffers.rows) (buffers.created.has(id) ? created : updated).push(row);
@@ -268,8 +297,9 @@ function flushStatements(buffers: Buffers, checked: Map<string, number> | null):
     for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, checked.get(row.id)!));
   } else if (updated.length > 0) statements.push(updateActiveflows(updated));
   if (buffers.processed.size > 0) statements.push(insertProcessed([...buffers.processed]));
-  if (buffers.events.length > 0) statements.push(insertOutbox(buffers.events.map(({ event, now }) => outboxEntry(event, now, buffers.rows))));
-  return statements;
+  const outbox = buffers.events.length > 0 ? insertOutbox(buffers.events.map(({ event, now }) => outboxEntry(event, now, buffers.rows)), returning) : null;
+  if (outbox) statements.push(outbox);
+  return { statements, outbox };
 }
 
 /**

@@ -34,6 +34,12 @@ export function parseDatabaseUrl(url: string): { options: PoolOptions; database:
  */
 export const SESSION_SQL_MODE = "SET SESSION sql_mode = CONCAT(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), ',STRICT_TRANS_TABLES')";
 
+/** Whether a server of this VERSION() has INSERT ... RETURNING: MariaDB 10.5 and later, not MySQL. */
+export function hasInsertReturning(version: string): boolean {
+  const m = /^(\d+)\.(\d+)\.\d+.*MariaDB/i.exec(version);
+  return m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5));
+}
+
 /** Creates the database named in the URL if it does not exist. */
 export async function ensureDatabase(url: string): Promise<void> {
   const { options, database } = parseDatabaseUrl(url);
@@ -52,7 +58,7 @@ export async function ensureDatabase(url: string): Promise<void> {
  * commits send several statements per round trip on it: every value is still passed as a
  * parameter, never spliced into the text).
  */
-export async function openDatabase(url: string, poolSize: number): Promise<{ db: Kysely<Database>; pool: Pool }> {
+export async function openDatabase(url: string, poolSize: number): Promise<{ db: Kysely<Database>; pool: Pool; insertReturning: boolean }> {
   await ensureDatabase(url);
   const { options, database } = parseDatabaseUrl(url);
   const pool = createPool({ ...options, database, connectionLimit: poolSize, enableKeepAlive: true, multipleStatements: true });
@@ -69,5 +75,6 @@ export async function openDatabase(url: string, poolSize: number): Promise<{ db:
   });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   await migrate(db);
-  return { db, pool };
+  const [version] = (await pool.promise().query('SELECT VERSION() AS version'))[0] as { version: string }[];
+  return { db, pool, insertReturning: hasInsertReturning(version?.version ?? '') };
 }

@@ -10,11 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
 import type { Publisher } from '../../app/ports.ts';
 import { selectOutbox } from './batch-sql.ts';
-import type { OutboxRecord, RelayLink } from './relay-link.ts';
+import { OUTBOX_READ, type OutboxRecord, type RelayLink } from './relay-link.ts';
 import { acquire, type RawConnection } from './raw.ts';
 
-/** Rows per read (also the read a group commit appends for the relay). */
-export const OUTBOX_READ = 500;
 /** Reads published and not yet confirmed at once. */
 const MAX_PUBLISHING = 4;
 /** How long confirmed rows wait for a group commit to delete them before the relay does. */
@@ -103,11 +101,15 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
       if (landed && !forUnfed) return false;
       own = landed && link.startRead();
     }
-    let rows: OutboxRecord[];
+    let rows: OutboxRecord[] = [];
+    let complete = false;
     try {
-      rows = fresh(await readRows(conn, skip()));
+      const read = await readRows(conn, skip());
+      rows = fresh(read);
+      complete = read.length < OUTBOX_READ;
     } finally {
-      if (own) link.endRead();
+      // Its rows are published right below, before anything else runs.
+      if (own) link.endRead(complete);
     }
     if (rows.length > 0) publish(rows);
     return rows.length > 0;
@@ -120,9 +122,11 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
   link.attach({
     skip,
     offer: (rows) => {
+      if (failed.failure) return false;
       const news = fresh(rows);
-      if (news.length > 0 && !failed.failure) publish(news);
+      if (news.length > 0) publish(news);
       if (rows.length >= OUTBOX_READ) readNow = true;
+      return true;
     },
   });
   let idleSince: number | null = null;

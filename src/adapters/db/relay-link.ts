@@ -11,7 +11,16 @@
 //   read of its own. One read of the outbox at a time (the relay's own or a feed): each leaves
 //   out the rows earlier reads brought, so a row's body crosses the wire once, not once per
 //   concurrent batch. The relay skips rows it already has in flight, whichever read brought them.
+// - Direct: a group commit from the state cache on a server with INSERT ... RETURNING hands its
+//   own rows to the relay from memory, with no read at all, while `directOk`: the relay holds the
+//   lock and nothing committed earlier may still wait outside its hands (every unfed commit, and
+//   whatever was there when it attached, was brought by a complete read that began after it).
+//   Its activeflows' earlier events are all this worker's (their rows' versions say so), so they
+//   went to the relay first: one activeflow's events keep their order.
 import type { OutgoingEvent } from '../../app/ports.ts';
+
+/** Rows per read of the outbox (also the read a group commit appends for the relay). */
+export const OUTBOX_READ = 500;
 
 /** An outbox row as read for publishing. */
 export interface OutboxRecord extends OutgoingEvent {
@@ -23,7 +32,8 @@ export interface OutboxRecord extends OutgoingEvent {
 export interface FeedHandler {
   /** Ids a read should leave out (in flight or waiting to be deleted). */
   skip(): number[];
-  offer(rows: OutboxRecord[]): void;
+  /** Publishes the rows; false when they were dropped (the relay is failing). */
+  offer(rows: OutboxRecord[]): boolean;
 }
 
 export interface RelayLink {
@@ -37,9 +47,14 @@ export interface RelayLink {
   feedSkip(): number[] | null;
   /** Ends it: the rows read right after the COMMIT, or null if it failed (rows are dropped when the relay let go of the lock meanwhile). */
   offer(rows: OutboxRecord[] | null): void;
+  /** Whether a commit may hand its own rows to the relay without a read (see Direct above). */
+  directOk(): boolean;
+  /** A commit's own rows, as `directOk` allowed before it was sent. */
+  offerDirect(rows: OutboxRecord[]): void;
   /** Starts the relay's own read; false while another read is under way. Ended by `endRead`. */
   startRead(): boolean;
-  endRead(): void;
+  /** `complete`: it succeeded, its rows went to the relay, and it brought fewer than the limit. */
+  endRead(complete: boolean): void;
   /** Resolves once no read is under way. */
   readEnded(): Promise<void>;
   /** A commit wrote events without reading them for the relay: its next kick must read. */
@@ -77,34 +92,65 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
   let reading = false;
   let unfed = false;
   const readWaiters: (() => void)[] = [];
-  const endRead = () => {
+  // Direct hand-overs: `dirty` while rows may wait outside the relay's hands. Each event that
+  // may leave some there takes the next epoch; a complete read that began at or after that
+  // epoch clears it.
+  let dirty = true;
+  let epoch = 0;
+  let dirtyEpoch = 0;
+  let readEpoch = 0;
+  const makeDirty = () => {
+    dirty = true;
+    dirtyEpoch = ++epoch;
+  };
+  const startReading = () => {
+    reading = true;
+    readEpoch = epoch;
+  };
+  const endRead = (complete: boolean) => {
     reading = false;
+    // A read that failed or stopped at the limit may have left rows (a commit's own) behind.
+    if (!complete) makeDirty();
+    else if (readEpoch >= dirtyEpoch) dirty = false;
     for (const resolve of readWaiters.splice(0)) resolve();
   };
+  const markUnfed = () => {
+    unfed = true;
+    makeDirty();
+  };
   return {
-    attach: (h) => void (handler = h),
+    attach(h) {
+      handler = h;
+      makeDirty();
+    },
     detach: () => void (handler = null),
     feedSkip() {
       if (!handler || reading) return null;
-      reading = true;
+      startReading();
       return handler.skip();
     },
     offer(rows) {
+      let complete = false;
       try {
         // Handed over before the read ends, so the next read leaves these rows out.
-        if (rows) handler?.offer(rows);
+        if (rows && handler) complete = handler.offer(rows) && rows.length < OUTBOX_READ;
       } finally {
-        endRead();
+        endRead(complete);
       }
+    },
+    directOk: () => handler !== null && !dirty,
+    offerDirect(rows) {
+      // Not taken (the relay let go meanwhile, or is failing): they wait in the outbox for a read.
+      if (!handler?.offer(rows)) markUnfed();
     },
     startRead() {
       if (reading) return false;
-      reading = true;
+      startReading();
       return true;
     },
     endRead,
     readEnded: () => (reading ? new Promise<void>((resolve) => readWaiters.push(resolve)) : Promise.resolve()),
-    markUnfed: () => void (unfed = true),
+    markUnfed,
     takeUnfed() {
       const was = unfed;
       unfed = false;

@@ -6,10 +6,9 @@ import type { Activeflow, Flow, FlowState } from '../../engine/index.ts';
 import type { ActiveflowFilter, BatchReads, BatchTx, FlowFilter, OutgoingEvent, Store, StoredActiveflow, Tx } from '../../app/ports.ts';
 import { AppError } from '../../app/errors.ts';
 import { isVersionMoved } from './batch-sql.ts';
-import { CacheMiss, openFromCache, runBatch, type Opened } from './batch-tx.ts';
+import { CacheMiss, openFromCache, runBatch, type Batching, type Opened } from './batch-tx.ts';
 import { SHARDS, countKeyOf, createCountDeltas, type CountDeltas, type CountKey } from './counts.ts';
 import type { RelayLink } from './relay-link.ts';
-import type { StateCache } from './state-cache.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { acquire } from './raw.ts';
 import { backoffMs, retryableReason } from './retry.ts';
@@ -32,11 +31,12 @@ export interface StoreHooks {
 /**
  * Creates the MySQL store over Kysely and, for group commits, the same mysql2 pool directly.
  * Group commits share `link` with this worker's relay: they delete the outbox rows it published
- * and feed it the rows they read after COMMIT. They keep `cache` (state-cache.ts) and run from it
- * when they can.
+ * and feed it the rows they read after COMMIT. They keep `batching.cache` (state-cache.ts) and run
+ * from it when they can.
  * `maxRetries` bounds how often one transaction is run again.
  */
-export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, cache: StateCache, maxRetries: number, hooks: StoreHooks = {}): Store {
+export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, batching: Batching, maxRetries: number, hooks: StoreHooks = {}): Store {
+  const { cache } = batching;
   let nextShard = Math.floor(Math.random() * SHARDS);
   /** Runs a transaction, again on transient failures (and, for batches, on a raced input id). */
   async function withRetries<T>(attempt: () => Promise<T>, retryDuplicate = false): Promise<T> {
@@ -76,11 +76,11 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, c
       const shard = nextShard;
       const cached = cache.worthTrying() ? openFromCache(reads, cache) : null;
       if (cached) {
-        const done = await cachedOnce(pool, link, shard, cache, reads, work, cached);
+        const done = await cachedOnce(pool, link, shard, batching, reads, work, cached);
         hooks.onCached?.(done.outcome, done.err);
         if (done.outcome === 'committed') return done.result as Awaited<ReturnType<typeof work>>;
       }
-      return withRetries(() => batchOnce(pool, link, shard, cache, reads, work), true);
+      return withRetries(() => batchOnce(pool, link, shard, batching, reads, work), true);
     },
     async getActiveflow(id) {
       const row = await db.selectFrom('activeflows').select(['doc', 'variables', 'wake_at', 'seq']).where('id', '=', id).executeTakeFirst();
@@ -152,14 +152,14 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, c
  * One attempt of a group commit on a connection of its own (from the cache when `cached`);
  * rolled back on any failure, which also drops its activeflows from the cache.
  */
-async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, cache: StateCache, reads: BatchReads, work: (tx: BatchTx) => Promise<T>, cached: Opened | null = null): Promise<T> {
+async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, batching: Batching, reads: BatchReads, work: (tx: BatchTx) => Promise<T>, cached: Opened | null = null): Promise<T> {
   const conn = await acquire(pool);
   try {
-    const result = await runBatch(conn, reads, link, shard, cache, work, cached);
+    const result = await runBatch(conn, reads, link, shard, batching, work, cached);
     conn.release(false);
     return result;
   } catch (err) {
-    for (const id of reads.lock) cache.delete(id);
+    for (const id of reads.lock) batching.cache.delete(id);
     // A miss is thrown before any statement was sent.
     const rolledBack =
       err instanceof CacheMiss ||
@@ -178,9 +178,10 @@ async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, cache: S
  * with its retries; an unknown COMMIT outcome is safe there too, as it is for any batch (its
  * inputs are then stale or duplicates).
  */
-async function cachedOnce<T>(pool: Pool, link: RelayLink, shard: number, cache: StateCache, reads: BatchReads, work: (tx: BatchTx) => Promise<T>, cached: Opened) {
+async function cachedOnce<T>(pool: Pool, link: RelayLink, shard: number, batching: Batching, reads: BatchReads, work: (tx: BatchTx) => Promise<T>, cached: Opened) {
+  const { cache } = batching;
   try {
-    const result = await batchOnce(pool, link, shard, cache, reads, work, cached);
+    const result = await batchOnce(pool, link, shard, batching, reads, work, cached);
     cache.tried(false);
     return { outcome: 'committed' as const, result };
   } catch (err) {
@@ -233,7 +234,7 @@ function flowFilter<O>(q: SelectQueryBuilder<Database, 'flows', O>, f: FlowFilte
   return q;
 }
 
-function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: StateCache): Tx {
+function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: Batching['cache']): Tx {
   // The count key each locked row had, so an update can move its unit to the new key.
   const keys = new Map<string, CountKey>();
   return {

@@ -1,0 +1,124 @@
+// Direct hand-over (src/adapters/db/relay-link.ts): a group commit from the state cache on
+// MariaDB hands its own events to the relay from memory, with the ids INSERT ... RETURNING gave,
+// only while nothing committed earlier may still wait outside the relay's hands; otherwise it
+// reads the outbox after COMMIT as before. Against a fresh database of its own, with a stand-in
+// relay.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../../src/adapters/db/connect.ts';
+import { createRelayLink, type OutboxRecord } from '../../src/adapters/db/relay-link.ts';
+import { createStateCache } from '../../src/adapters/db/state-cache.ts';
+import { createStore } from '../../src/adapters/db/store.ts';
+import { activeflowJson, eventBody } from '../../src/app/documents.ts';
+import { apply, type FlowState } from '../../src/engine/index.ts';
+import { A, act, makeCtx, started } from '../helpers/engine-fixtures.ts';
+import { MYSQL_URL } from '../helpers/env.ts';
+
+const database = `fm_test_${randomUUID().slice(0, 8)}`;
+
+const eventOf = (state: FlowState, seq: number) => {
+  const data = activeflowJson(state.activeflow);
+  return { message_id: randomUUID(), aggregate_id: state.activeflow.id, seq, type: 'activeflow_updated', body: eventBody('activeflow_updated', data), data };
+};
+
+describe('direct hand-over of a cached commit’s events to the relay', () => {
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  const query = <T>(text: string, values: unknown[] = []) =>
+    new Promise<T[]>((resolve, reject) => opened.pool.query(text, values, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+
+  before(async () => {
+    opened = await openDatabase(`${MYSQL_URL}/${database}`, 2);
+  });
+  after(async () => {
+    await query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await opened.db.destroy();
+  });
+
+  it('this server has INSERT ... RETURNING', () => {
+    assert.equal(opened.insertReturning, true, 'MariaDB 10.5+ here (MySQL would fall back to reading)');
+  });
+
+  it('hands over only its own rows, from memory, while the relay is clean; reads the outbox after COMMIT while it is not', async () => {
+    const link = createRelayLink();
+    const cache = createStateCache(10);
+    const store = createStore(opened.db, opened.pool, link, { cache, insertReturning: true }, 0);
+    const offered: OutboxRecord[][] = [];
+    // An activeflow this worker wrote (cached), and a row another worker left in the outbox.
+    let state = started([act(A(1), 'talk'), act(A(2), 'talk'), act(A(3), 'talk')], { id: randomUUID() }).state;
+    await store.batch({ lock: [], create: [state.activeflow.id], flows: [], messages: [] }, async (tx) => {
+      await tx.insertActiveflow(state, 1);
+    });
+    assert.ok(cache.get(state.activeflow.id));
+    const [foreign] = await query<{ id: number }>(
+      "INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES (?, ?, 1, 'test', '{}', '2026-01-01 00:00:00') RETURNING id",
+      [randomUUID(), randomUUID()],
+    );
+    link.attach({ skip: () => [], offer: (rows) => offered.push(rows) > 0 });
+    const step = async (action: string, seq: number) => {
+      const next = (apply(state, { type: 'action_done', action_id: action }, makeCtx()) as { state: FlowState }).state;
+      const event = eventOf(next, seq);
+      await store.batch({ lock: [state.activeflow.id], create: [], flows: [], messages: [] }, async (tx) => {
+        await tx.lockActiveflow(state.activeflow.id);
+        await tx.updateActiveflow(next, seq);
+        await tx.enqueue([event], '2026-01-01 00:00:01.000000');
+      });
+      state = next;
+      return event;
+    };
+
+    // Attached just now: not clean, so the commit reads the outbox after COMMIT (both rows).
+    const first = await step(A(1), 2);
+    assert.deepEqual(offered.at(-1)!.map((r) => r.message_id).sort(), [first.message_id, (await query<{ message_id: string }>('SELECT message_id FROM outbox WHERE id = ?', [foreign!.id]))[0]!.message_id].sort());
+    assert.equal(link.directOk(), true, 'that read began after the attach, ended complete, and went to the relay');
+
+    // Clean: the next commit hands over its own row only (the foreign one is not read again).
+    const second = await step(A(2), 3);
+    const [own] = offered.at(-1)!;
+    assert.equal(offered.at(-1)!.length, 1);
+    const [stored] = await query<{ id: number; body: string }>('SELECT id, body FROM outbox WHERE message_id = ?', [second.message_id]);
+    assert.deepEqual(
+      { id: own!.id, message_id: own!.message_id, aggregate_id: own!.aggregate_id, seq: own!.seq, type: own!.type, body: own!.body },
+      { id: Number(stored!.id), message_id: second.message_id, aggregate_id: state.activeflow.id, seq: 3, type: 'activeflow_updated', body: stored!.body },
+    );
+
+    // An unfed commit elsewhere: not clean until a complete read that began after it.
+    link.markUnfed();
+    assert.equal(link.directOk(), false);
+    const count = offered.length;
+    await step(A(3), 4);
+    assert.equal(offered.length, count + 1);
+    assert.ok(offered.at(-1)!.some((r) => Number(r.id) === Number(foreign!.id)), 'read after COMMIT: rows left by others come along');
+  });
+
+  it('clean only after a complete read that began after the last event that may have left rows behind', () => {
+    const link = createRelayLink();
+    assert.equal(link.directOk(), false, 'no relay');
+    let take = true;
+    link.attach({ skip: () => [], offer: () => take });
+    assert.equal(link.directOk(), false, 'just attached');
+    assert.equal(link.startRead(), true);
+    link.markUnfed(); // during the read
+    link.endRead(true);
+    assert.equal(link.directOk(), false, 'the read began before that unfed commit');
+    link.startRead();
+    link.endRead(false);
+    assert.equal(link.directOk(), false, 'a failed or partial read clears nothing');
+    link.startRead();
+    link.endRead(true);
+    assert.equal(link.directOk(), true);
+    link.feedSkip();
+    link.offer(Array.from({ length: 500 }, (_, i) => ({ id: i }) as OutboxRecord));
+    assert.equal(link.directOk(), false, 'a feed that stopped at the limit left rows behind');
+    link.feedSkip();
+    link.offer([]);
+    assert.equal(link.directOk(), true);
+    take = false;
+    link.takeUnfed();
+    link.offerDirect([{ id: 1 } as OutboxRecord]);
+    assert.equal(link.directOk(), false, 'rows the relay dropped wait in the outbox');
+    assert.equal(link.takeUnfed(), true, 'and the relay is asked to read them');
+    link.detach();
+    assert.equal(link.directOk(), false);
+  });
+});
