@@ -9,13 +9,14 @@ import { openDatabase } from '../../src/adapters/db/connect.ts';
 import { createRelayLink, type RelayLink } from '../../src/adapters/db/relay-link.ts';
 import { pumpOutbox } from '../../src/adapters/db/outbox-pump.ts';
 import { acquire } from '../../src/adapters/db/raw.ts';
-import type { Statement } from '../../src/adapters/db/batch-sql.ts';
+import { deleteOutbox, lockActiveflows, type Statement } from '../../src/adapters/db/batch-sql.ts';
 import type { OutgoingEvent } from '../../src/app/ports.ts';
 import { createStateCache } from '../../src/adapters/db/state-cache.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
 import type { OutboxRecord } from '../../src/adapters/db/relay-link.ts';
 import { MYSQL_URL, waitUntil } from '../helpers/env.ts';
 
+const pick = ({ type, key }: { type: string; key: string | null }) => ({ type, key });
 const database = `fm_test_${randomUUID().slice(0, 8)}`;
 const NOTHING = { lock: [], create: [], flows: [], messages: [] };
 
@@ -46,6 +47,22 @@ describe('outbox deletes ride on group commits', () => {
     await store.batch(NOTHING, async () => undefined);
     assert.deepEqual(await outboxIds(), [c]);
     assert.deepEqual(deletes.ids(), [], 'deleted for sure: no longer skipped by the relay');
+  });
+
+  it('deletes and locks stay on the primary key even when their ids are most of a small table', async () => {
+    // A whole-table scan would lock every row and the end of the table: concurrent batches
+    // deadlocked on it (seen at saturation) and no INSERT into the outbox could go on meanwhile.
+    const before = new Set(await outboxIds());
+    for (let n = 0; n < 40; n++) await insertRow();
+    const added = (await outboxIds()).filter((id) => !before.has(id));
+    const ids = added.slice(0, 34);
+    const plan = async (statement: Statement) => (await query<{ type: string; key: string | null }>(`EXPLAIN ${statement.text}`, statement.values))[0]!;
+    assert.deepEqual(pick(await plan(deleteOutbox(ids))), { type: 'range', key: 'PRIMARY' });
+    await query("INSERT INTO activeflows (id, customer_id, flow_id, status, reference_type, reference_id, current_action_type, doc, variables, tm_create, tm_update) SELECT UUID(), UUID(), UUID(), 'running', 'call', UUID(), 'talk', REPEAT('x', 2000), '{}', NOW(6), NOW(6) FROM seq_1_to_20");
+    const afIds = (await query<{ id: string }>('SELECT id FROM activeflows ORDER BY id')).map((r) => r.id).slice(0, 18);
+    assert.deepEqual(pick(await plan(lockActiveflows(afIds))), { type: 'range', key: 'PRIMARY' });
+    await query('DELETE FROM outbox WHERE id IN (?)', [added]);
+    await query('DELETE FROM activeflows');
   });
 
   it('rows of a batch that fails wait for the next one, and are not deleted meanwhile', async () => {

@@ -45,9 +45,12 @@ const tuples = (rows: ActiveflowRow[]) =>
 
 const STATE_COLUMNS = 'id, doc, variables, wake_at, seq, version';
 
-/** Reads and locks activeflows, in id order so that concurrent batches cannot deadlock. */
+/**
+ * Reads and locks activeflows, in id order so that concurrent batches cannot deadlock (`ids`
+ * distinct; LIMIT keeps a small table on the primary key, see deleteOutbox).
+ */
 export function lockActiveflows(ids: string[]): Statement {
-  return { text: `SELECT ${STATE_COLUMNS} FROM activeflows WHERE id IN (?) ORDER BY id FOR UPDATE`, values: [ids] };
+  return { text: `SELECT ${STATE_COLUMNS} FROM activeflows WHERE id IN (?) ORDER BY id LIMIT ? FOR UPDATE`, values: [ids, ids.length] };
 }
 
 /** Which of these ids exist (a consistent read: no gap locks that would block other inserts). */
@@ -120,9 +123,14 @@ export function insertOutbox(entries: OutboxEntry[], returning = false): Stateme
   return { text: returning ? `${text} RETURNING id, message_id` : text, values };
 }
 
-/** Outbox rows that were published and confirmed. */
+/**
+ * Outbox rows that were published and confirmed. ORDER BY and LIMIT keep it on the primary key:
+ * without them, when the ids are much of the (small) table, the optimizer scans the whole table,
+ * locking every row and the end of the table (no other batch can insert or delete meanwhile:
+ * deadlocks between concurrent batches, measured at saturation).
+ */
 export function deleteOutbox(ids: number[]): Statement {
-  return { text: 'DELETE FROM outbox WHERE id IN (?)', values: [ids] };
+  return { text: 'DELETE FROM outbox WHERE id IN (?) ORDER BY id LIMIT ?', values: [ids, ids.length] };
 }
 
 /** The next outbox rows to publish, leaving out those the relay already has. */

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
 import type { Publisher } from '../../app/ports.ts';
-import { selectOutbox } from './batch-sql.ts';
+import { deleteOutbox, selectOutbox } from './batch-sql.ts';
 import { OUTBOX_READ, type OutboxRecord, type RelayLink } from './relay-link.ts';
 import { acquire, type RawConnection } from './raw.ts';
 
@@ -189,7 +189,7 @@ async function deleteRows(pool: Pool, ids: number[]): Promise<void> {
   const conn = await acquire(pool);
   let broken = true;
   try {
-    await conn.query({ text: 'DELETE FROM outbox WHERE id IN (?)', values: [ids] });
+    await conn.query(deleteOutbox(ids));
     broken = false;
   } finally {
     conn.release(broken);
