@@ -3,42 +3,26 @@
 // its own, with no relay: the stored bodies are byte for byte the envelope around the data.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { insertOutbox } from '../../src/adapters/db/batch-sql.ts';
 import { outboxEntry } from '../../src/adapters/db/batch-tx.ts';
 import { stateToActiveflowRow } from '../../src/adapters/db/mappers.ts';
-import { openDatabase } from '../../src/adapters/db/connect.ts';
 import { createRelayLink } from '../../src/adapters/db/relay-link.ts';
 import { createStateCache } from '../../src/adapters/db/state-cache.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
-import { activeflowJson, envelopeAround, eventBody } from '../../src/app/documents.ts';
+import { activeflowJson, envelopeAround } from '../../src/app/documents.ts';
 import { apply, type FlowState } from '../../src/engine/index.ts';
 import { A, act, makeCtx, started } from '../helpers/engine-fixtures.ts';
-import { MYSQL_URL } from '../helpers/env.ts';
+import { freshDatabase, outboxEventOf } from '../helpers/database.ts';
 
-const database = `fm_test_${randomUUID().slice(0, 8)}`;
-
-/** An outbox event as the runner builds it: data is the activeflow's JSON text. */
-const eventOf = (type: string, state: FlowState, seq: number) => {
-  const data = activeflowJson(state.activeflow);
-  return { message_id: randomUUID(), aggregate_id: state.activeflow.id, seq, type, body: eventBody(type, data), data };
-};
+const eventOf = outboxEventOf;
 
 describe('outbox bodies built from the activeflow row', () => {
-  let opened: Awaited<ReturnType<typeof openDatabase>>;
-  const query = <T>(text: string, values: unknown[] = []) =>
-    new Promise<T[]>((resolve, reject) => opened.pool.query(text, values, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
-
-  before(async () => {
-    opened = await openDatabase(`${MYSQL_URL}/${database}`, 2);
-  });
-  after(async () => {
-    await query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await opened.db.destroy();
-  });
+  const fresh = freshDatabase();
+  const { query } = fresh;
 
   it("stores each body byte for byte: from the row where the data is the row's doc, as sent where it is an older state", async () => {
-    const store = createStore(opened.db, opened.pool, createRelayLink(), { cache: createStateCache(0), insertReturning: false }, 0);
+    const store = createStore(fresh.opened.db, fresh.opened.pool, createRelayLink(), { cache: createStateCache(0), insertReturning: false }, 0);
     // Quotes, a backslash and non-ASCII in the document: the row's text must come back unchanged.
     const first = started([act(A(1), 'talk', { text: `it's "quoted" \\ ünïcode 😀` }), act(A(2), 'talk')], { id: randomUUID() }).state;
     const second = (apply(first, { type: 'action_done', action_id: A(1) }, makeCtx()) as { state: FlowState }).state;

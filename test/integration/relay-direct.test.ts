@@ -5,44 +5,28 @@
 // relay.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase } from '../../src/adapters/db/connect.ts';
+import { describe, it } from 'node:test';
 import { createRelayLink, type OutboxRecord } from '../../src/adapters/db/relay-link.ts';
 import { createStateCache } from '../../src/adapters/db/state-cache.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
-import { activeflowJson, eventBody } from '../../src/app/documents.ts';
 import { apply, type FlowState } from '../../src/engine/index.ts';
 import { A, act, makeCtx, started } from '../helpers/engine-fixtures.ts';
-import { MYSQL_URL } from '../helpers/env.ts';
+import { freshDatabase, outboxEventOf } from '../helpers/database.ts';
 
-const database = `fm_test_${randomUUID().slice(0, 8)}`;
-
-const eventOf = (state: FlowState, seq: number) => {
-  const data = activeflowJson(state.activeflow);
-  return { message_id: randomUUID(), aggregate_id: state.activeflow.id, seq, type: 'activeflow_updated', body: eventBody('activeflow_updated', data), data };
-};
+const eventOf = (state: FlowState, seq: number) => outboxEventOf('activeflow_updated', state, seq);
 
 describe('direct hand-over of a cached commit’s events to the relay', () => {
-  let opened: Awaited<ReturnType<typeof openDatabase>>;
-  const query = <T>(text: string, values: unknown[] = []) =>
-    new Promise<T[]>((resolve, reject) => opened.pool.query(text, values, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
-
-  before(async () => {
-    opened = await openDatabase(`${MYSQL_URL}/${database}`, 2);
-  });
-  after(async () => {
-    await query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await opened.db.destroy();
-  });
+  const fresh = freshDatabase();
+  const { query } = fresh;
 
   it('this server has INSERT ... RETURNING', () => {
-    assert.equal(opened.insertReturning, true, 'MariaDB 10.5+ here (MySQL would fall back to reading)');
+    assert.equal(fresh.opened.insertReturning, true, 'MariaDB 10.5+ here (MySQL would fall back to reading)');
   });
 
   it('hands over only its own rows, from memory, while the relay is clean; reads the outbox after COMMIT while it is not', async () => {
     const link = createRelayLink();
     const cache = createStateCache(10);
-    const store = createStore(opened.db, opened.pool, link, { cache, insertReturning: true }, 0);
+    const store = createStore(fresh.opened.db, fresh.opened.pool, link, { cache, insertReturning: true }, 0);
     const offered: OutboxRecord[][] = [];
     // An activeflow this worker wrote (cached), and a row another worker left in the outbox.
     let state = started([act(A(1), 'talk'), act(A(2), 'talk'), act(A(3), 'talk')], { id: randomUUID() }).state;
