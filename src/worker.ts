@@ -40,12 +40,12 @@ export interface WorkerOptions {
 
 export async function startWorker(config: Config, logger: Logger, options: WorkerOptions = {}): Promise<Worker> {
   const metrics = createMetrics(options.defaultMetrics ?? true);
-  const { db, pool, insertReturning } = await openDatabase(config.databaseUrl, config.dbPoolSize);
+  const { db, pool, outboxIds } = await openDatabase(config.databaseUrl, config.dbPoolSize);
   // Outbox rows this worker's relay published, deleted by its next group commit.
   const relayLink = createRelayLink();
   // The states this worker committed last: a group commit of inputs for them needs no read.
   const stateCache = createStateCache(config.stateCacheSize);
-  const store = createStore(db, pool, relayLink, { cache: stateCache, insertReturning }, config.txMaxRetries, {
+  const store = createStore(db, pool, relayLink, { cache: stateCache, outboxIds }, config.txMaxRetries, {
     onRetry: (reason, attempt, err) => {
       metrics.retries.inc({ reason });
       logger.warn({ reason, attempt, err }, 'transaction retried');

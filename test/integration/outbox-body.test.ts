@@ -22,7 +22,7 @@ describe('outbox bodies built from the activeflow row', () => {
   const { query } = fresh;
 
   it("stores each body byte for byte: from the row where the data is the row's doc, as sent where it is an older state", async () => {
-    const store = createStore(fresh.opened.db, fresh.opened.pool, createRelayLink(), { cache: createStateCache(0), insertReturning: false }, 0);
+    const store = createStore(fresh.opened.db, fresh.opened.pool, createRelayLink(), { cache: createStateCache(0), outboxIds: 'read' }, 0);
     // Quotes, a backslash and non-ASCII in the document: the row's text must come back unchanged.
     const first = started([act(A(1), 'talk', { text: `it's "quoted" \\ ünïcode 😀` }), act(A(2), 'talk')], { id: randomUUID() }).state;
     const second = (apply(first, { type: 'action_done', action_id: A(1) }, makeCtx()) as { state: FlowState }).state;

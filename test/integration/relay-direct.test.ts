@@ -1,11 +1,12 @@
-// Direct hand-over (src/adapters/db/relay-link.ts): a group commit from the state cache on
-// MariaDB hands its own events to the relay from memory, with the ids INSERT ... RETURNING gave,
-// only while nothing committed earlier may still wait outside the relay's hands; otherwise it
-// reads the outbox after COMMIT as before. Against a fresh database of its own, with a stand-in
-// relay.
+// Direct hand-over (src/adapters/db/relay-link.ts): a group commit from the state cache hands its
+// own events to the relay from memory, with the ids its INSERT gave (consecutive from the first
+// one, or by RETURNING), only while nothing committed earlier may still wait outside the relay's
+// hands; otherwise it reads the outbox after COMMIT as before. Against a fresh database of its
+// own, with a stand-in relay.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { outboxIdsOf } from '../../src/adapters/db/connect.ts';
 import { createRelayLink, type OutboxRecord } from '../../src/adapters/db/relay-link.ts';
 import { createStateCache } from '../../src/adapters/db/state-cache.ts';
 import { createStore } from '../../src/adapters/db/store.ts';
@@ -19,14 +20,60 @@ describe('direct hand-over of a cached commit’s events to the relay', () => {
   const fresh = freshDatabase();
   const { query } = fresh;
 
-  it('this server has INSERT ... RETURNING', () => {
-    assert.equal(fresh.opened.insertReturning, true, 'MariaDB 10.5+ here (MySQL would fall back to reading)');
+  it('chooses how a commit learns its outbox ids from what the server says', () => {
+    const maria = '10.11.19-MariaDB-0+deb12u1';
+    assert.equal(outboxIdsOf({ version: maria, lock_mode: 1, increment: 1 }), 'consecutive');
+    assert.equal(outboxIdsOf({ version: '8.0.36', lock_mode: '0', increment: '1' }), 'consecutive');
+    assert.equal(outboxIdsOf({ version: maria, lock_mode: 2, increment: 1 }), 'returning', 'interleaved ids: RETURNING');
+    assert.equal(outboxIdsOf({ version: maria, lock_mode: 1, increment: 2 }), 'returning', 'an increment of 2 leaves gaps');
+    assert.equal(outboxIdsOf({ version: '8.0.36', lock_mode: 2, increment: 1 }), 'read', 'MySQL 8 by default');
+    assert.equal(outboxIdsOf({ version: '10.4.30-MariaDB', lock_mode: null, increment: 1 }), 'read');
   });
+
+  it('this server gives one INSERT consecutive ids (MariaDB: innodb_autoinc_lock_mode 1)', () => {
+    assert.equal(fresh.opened.outboxIds, 'consecutive');
+  });
+
+  for (const outboxIds of ['consecutive', 'returning'] as const) {
+    it(`ids ${outboxIds}: two activeflows' events in one commit go to the relay with the ids they were stored with`, async () => {
+      const link = createRelayLink();
+      const cache = createStateCache(10);
+      const store = createStore(fresh.opened.db, fresh.opened.pool, link, { cache, outboxIds }, 0);
+      const states = [0, 1].map(() => started([act(A(1), 'talk'), act(A(2), 'talk')], { id: randomUUID() }).state);
+      const ids = states.map((s) => s.activeflow.id);
+      await store.batch({ lock: [], create: ids, flows: [], messages: [] }, async (tx) => {
+        for (const s of states) await tx.insertActiveflow(s, 1);
+      });
+      const offered: OutboxRecord[][] = [];
+      link.attach({ skip: () => [], offer: (rows) => offered.push(rows) > 0 });
+      link.startRead();
+      link.endRead(true);
+      assert.equal(link.directOk(), true);
+      // Each event's data is the doc its commit writes: its body comes from the row (a subquery).
+      const nexts = states.map((s) => (apply(s, { type: 'action_done', action_id: A(1) }, makeCtx()) as { state: FlowState }).state);
+      const events = nexts.map((next) => eventOf(next, 2));
+      await store.batch({ lock: ids, create: [], flows: [], messages: [] }, async (tx) => {
+        for (const [i, next] of nexts.entries()) {
+          await tx.lockActiveflow(next.activeflow.id);
+          await tx.updateActiveflow(next, 2);
+          await tx.enqueue([events[i]!], '2026-01-01 00:00:01.000000');
+        }
+      });
+      assert.equal(offered.length, 1, 'handed over directly, not read');
+      const stored = await query<{ id: number; message_id: string; body: string }>('SELECT id, message_id, body FROM outbox WHERE message_id IN (?)', [events.map((e) => e.message_id)]);
+      assert.equal(stored.length, 2);
+      assert.deepEqual(
+        offered[0]!.map((r) => [r.id, r.message_id, r.body]).sort(),
+        stored.map((r) => [Number(r.id), r.message_id, r.body]).sort(),
+      );
+      await query('DELETE FROM outbox');
+    });
+  }
 
   it('hands over only its own rows, from memory, while the relay is clean; reads the outbox after COMMIT while it is not', async () => {
     const link = createRelayLink();
     const cache = createStateCache(10);
-    const store = createStore(fresh.opened.db, fresh.opened.pool, link, { cache, insertReturning: true }, 0);
+    const store = createStore(fresh.opened.db, fresh.opened.pool, link, { cache, outboxIds: 'consecutive' }, 0);
     const offered: OutboxRecord[][] = [];
     // An activeflow this worker wrote (cached), and a row another worker left in the outbox.
     let state = started([act(A(1), 'talk'), act(A(2), 'talk'), act(A(3), 'talk')], { id: randomUUID() }).state;

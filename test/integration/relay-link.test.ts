@@ -42,7 +42,7 @@ describe('outbox deletes ride on group commits', () => {
   it('a batch deletes the rows handed to it in its own transaction, and only those', async () => {
     const [a, b, c] = await outboxIds();
     const deletes = createRelayLink();
-    const store = createStore(opened.db, opened.pool, deletes, { cache: createStateCache(0), insertReturning: false }, 0);
+    const store = createStore(opened.db, opened.pool, deletes, { cache: createStateCache(0), outboxIds: 'read' }, 0);
     deletes.add([a!, b!]);
     await store.batch(NOTHING, async () => undefined);
     assert.deepEqual(await outboxIds(), [c]);
@@ -68,7 +68,7 @@ describe('outbox deletes ride on group commits', () => {
   it('rows of a batch that fails wait for the next one, and are not deleted meanwhile', async () => {
     const [c] = await outboxIds();
     const deletes = createRelayLink();
-    const store = createStore(opened.db, opened.pool, deletes, { cache: createStateCache(0), insertReturning: false }, 0);
+    const store = createStore(opened.db, opened.pool, deletes, { cache: createStateCache(0), outboxIds: 'read' }, 0);
     const messageId = randomUUID();
     await query("INSERT INTO processed_messages (message_id, tm_create) VALUES (?, '2026-01-01 00:00:00')", [messageId]);
     deletes.add([c!]);
@@ -88,7 +88,7 @@ describe('outbox deletes ride on group commits', () => {
     await insertRow();
     const [id] = await outboxIds();
     const link = createRelayLink();
-    const store = createStore(opened.db, opened.pool, link, { cache: createStateCache(0), insertReturning: false }, 0);
+    const store = createStore(opened.db, opened.pool, link, { cache: createStateCache(0), outboxIds: 'read' }, 0);
     const offered: OutboxRecord[][] = [];
     await store.batch(NOTHING, async () => undefined);
     assert.equal(offered.length, 0);

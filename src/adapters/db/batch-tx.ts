@@ -8,9 +8,10 @@
 // From the state cache (state-cache.ts), a batch of inputs for activeflows this worker wrote last
 // takes one round trip: no reads, START TRANSACTION joins the writes, and each row's UPDATE
 // checks its version; an input that needs anything the cache does not hold throws CacheMiss
-// before any statement is sent. Where the server has INSERT ... RETURNING and the relay may take
-// them (RelayLink.directOk), its events go to the relay from memory, with the ids the INSERT
-// returned, instead of by a read after COMMIT.
+// before any statement is sent. Where the server tells the ids of the outbox rows it inserts
+// (Batching.outboxIds: consecutive from the first one, or RETURNING) and the relay may take them
+// (RelayLink.directOk), its events go to the relay from memory, with those ids, instead of by a
+// read after COMMIT.
 import { envelopeAround } from '../../app/documents.ts';
 import type { BatchReads, BatchTx, OutgoingEvent, StoredActiveflow } from '../../app/ports.ts';
 import { NOT_DELETED, type Flow } from '../../engine/index.ts';
@@ -34,6 +35,7 @@ import {
 import { countKeyOf, createCountDeltas, type CountKey } from './counts.ts';
 import { OUTBOX_READ, type OutboxRecord, type RelayLink } from './relay-link.ts';
 import type { StateCache } from './state-cache.ts';
+import type { OutboxIds } from './connect.ts';
 import { activeflowRowToState, flowRowToFlow, stateToActiveflowRow } from './mappers.ts';
 import type { RawConnection } from './raw.ts';
 import type { ActiveflowRow, FlowRow } from './tables.ts';
@@ -53,8 +55,8 @@ const DELETES_PER_BATCH = 1000;
 /** What group commits share beyond the relay link. */
 export interface Batching {
   cache: StateCache;
-  /** The server has INSERT ... RETURNING (MariaDB 10.5+; not MySQL). */
-  insertReturning: boolean;
+  /** How a batch learns its outbox rows' ids (connect.ts); `read`: no direct hand-over. */
+  outboxIds: OutboxIds;
 }
 
 type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'> & { version: number | string };
@@ -186,8 +188,8 @@ export async function runBatch<T>(
   const counts = createCountDeltas();
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
   // Its own events straight to the relay (see the header), or a read after COMMIT.
-  const direct = opened.cached && batching.insertReturning && buffers.events.length > 0 && link.directOk();
-  const flushed = flushStatements(buffers, opened.cached ? opened.versions : null, direct);
+  const direct = opened.cached && batching.outboxIds !== 'read' && buffers.events.length > 0 && link.directOk();
+  const flushed = flushStatements(buffers, opened.cached ? opened.versions : null, direct && batching.outboxIds === 'returning');
   const writes = [...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []), ...flushed.statements, counts.statement(countShard)].filter(
     (s): s is Statement => s !== null,
   );
@@ -208,7 +210,7 @@ export async function runBatch<T>(
   link.settle(published, true);
   if (direct) {
     // Committed: whatever happens now, the rows must reach the relay, directly or by a read.
-    const own = ownRows(buffers, results[statements.indexOf(flushed.outbox!)] as { id: number | string; message_id: string }[]);
+    const own = ownRows(buffers, results[statements.indexOf(flushed.outbox!)]);
     if (own) link.offerDirect(own);
     else link.markUnfed();
   } else if (skip) link.offer(results[statements.length - 1] as OutboxRecord[]);
@@ -218,18 +220,34 @@ export async function runBatch<T>(
 }
 
 /**
- * A batch's own outbox rows as the relay publishes them: from memory, with the ids the INSERT
- * returned; null if it did not return one for every event (then the relay reads them).
+ * A batch's own outbox rows as the relay publishes them: from memory, with the ids its INSERT
+ * gave (the rows RETURNING sent, or the first id of consecutive ones); null if that does not
+ * account for every event (then the relay reads them).
  */
-function ownRows(buffers: Buffers, returned: { id: number | string; message_id: string }[] | undefined): OutboxRecord[] | null {
-  const ids = new Map((Array.isArray(returned) ? returned : []).map((r) => [r.message_id, Number(r.id)]));
+function ownRows(buffers: Buffers, result: unknown): OutboxRecord[] | null {
+  const ids = outboxIdsFrom(result, buffers.events.length);
   const rows: OutboxRecord[] = [];
-  for (const { event, now } of buffers.events) {
-    const id = ids.get(event.message_id);
+  for (const [index, { event, now }] of buffers.events.entries()) {
+    const id = ids ? ids(index, event.message_id) : undefined;
     if (id === undefined) return null;
     rows.push({ id, message_id: event.message_id, aggregate_id: event.aggregate_id, seq: event.seq, type: event.type, body: event.body, tm_create: now });
   }
   return rows;
+}
+
+/**
+ * The id of the outbox row of the index-th event with this message_id, from the INSERT's result:
+ * RETURNING's rows, or an OK packet whose first id starts a run of `count` (see connect.ts).
+ */
+function outboxIdsFrom(result: unknown, count: number): ((index: number, messageId: string) => number | undefined) | null {
+  if (Array.isArray(result)) {
+    const ids = new Map((result as { id: number | string; message_id: string }[]).map((r) => [r.message_id, Number(r.id)]));
+    return (_, messageId) => ids.get(messageId);
+  }
+  const ok = result as { insertId?: unknown; affectedRows?: unknown } | undefined;
+  const first = Number(ok?.insertId);
+  if (!(first > 0) || Number(ok?.affectedRows) !== count) return null;
+  return (index) => first + index;
 }
 
 /**

@@ -40,6 +40,20 @@ export function hasInsertReturning(version: string): boolean {
   return m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5));
 }
 
+/**
+ * How a group commit learns the ids of the outbox rows it inserts (batch-tx.ts), from what the
+ * server says of itself. `consecutive`: one INSERT's rows get consecutive ids from the first one,
+ * which its OK packet carries, at no cost: InnoDB's auto-increment lock modes 0 and 1 (MariaDB's
+ * default) with an increment of 1; not mode 2 (MySQL 8's default, and Galera's). `returning`:
+ * INSERT ... RETURNING. `read`: neither, so the rows are read after COMMIT.
+ */
+export function outboxIdsOf(server: { version: string; lock_mode: number | string | null; increment: number | string | null }): OutboxIds {
+  if ([0, 1].includes(Number(server.lock_mode ?? 2)) && Number(server.increment) === 1) return 'consecutive';
+  return hasInsertReturning(server.version) ? 'returning' : 'read';
+}
+
+export type OutboxIds = 'consecutive' | 'returning' | 'read';
+
 /** Creates the database named in the URL if it does not exist. */
 export async function ensureDatabase(url: string): Promise<void> {
   const { options, database } = parseDatabaseUrl(url);
@@ -58,7 +72,7 @@ export async function ensureDatabase(url: string): Promise<void> {
  * commits send several statements per round trip on it: every value is still passed as a
  * parameter, never spliced into the text).
  */
-export async function openDatabase(url: string, poolSize: number): Promise<{ db: Kysely<Database>; pool: Pool; insertReturning: boolean }> {
+export async function openDatabase(url: string, poolSize: number): Promise<{ db: Kysely<Database>; pool: Pool; outboxIds: OutboxIds }> {
   await ensureDatabase(url);
   const { options, database } = parseDatabaseUrl(url);
   const pool = createPool({ ...options, database, connectionLimit: poolSize, enableKeepAlive: true, multipleStatements: true });
@@ -75,6 +89,6 @@ export async function openDatabase(url: string, poolSize: number): Promise<{ db:
   });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   await migrate(db);
-  const [version] = (await pool.promise().query('SELECT VERSION() AS version'))[0] as { version: string }[];
-  return { db, pool, insertReturning: hasInsertReturning(version?.version ?? '') };
+  const [server] = (await pool.promise().query('SELECT VERSION() AS version, @@innodb_autoinc_lock_mode AS lock_mode, @@auto_increment_increment AS increment'))[0] as Parameters<typeof outboxIdsOf>[0][];
+  return { db, pool, outboxIds: server ? outboxIdsOf(server) : 'read' };
 }

@@ -11,10 +11,11 @@
 //   read of its own. One read of the outbox at a time (the relay's own or a feed): each leaves
 //   out the rows earlier reads brought, so a row's body crosses the wire once, not once per
 //   concurrent batch. The relay skips rows it already has in flight, whichever read brought them.
-// - Direct: a group commit from the state cache on a server with INSERT ... RETURNING hands its
-//   own rows to the relay from memory, with no read at all, while `directOk`: the relay holds the
-//   lock and nothing committed earlier may still wait outside its hands (every unfed commit, and
-//   whatever was there when it attached, was brought by a complete read that began after it).
+// - Direct: a group commit from the state cache on a server that tells it its outbox rows' ids
+//   (connect.ts outboxIdsOf) hands its own rows to the relay from memory, with no read at all,
+//   while `directOk`: the relay holds the lock and nothing committed earlier may still wait
+//   outside its hands (every unfed commit, and whatever was there when it attached, was brought
+//   by a complete read that began after it).
 //   Its activeflows' earlier events are all this worker's (their rows' versions say so), so they
 //   went to the relay first: one activeflow's events keep their order.
 import type { OutgoingEvent } from '../../app/ports.ts';
