@@ -60,7 +60,8 @@ export function createLoop(concurrency: number, ratePerSecond?: number) {
       sentAt.delete(key);
       target?.startOne();
     },
-    async run(t: Target, warmupSeconds: number, seconds: number): Promise<Measure> {
+    /** `onMeasure` runs once the warm-up is over, just before the measured window starts. */
+    async run(t: Target, warmupSeconds: number, seconds: number, onMeasure?: () => Promise<void>): Promise<Measure> {
       target = t;
       for (let i = 0; i < concurrency; i++) t.startOne();
       if (ratePerSecond) {
@@ -76,6 +77,7 @@ export function createLoop(concurrency: number, ratePerSecond?: number) {
         }, tickMs);
       }
       await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
+      await onMeasure?.();
       measuring = true;
       const started = performance.now();
       await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -91,7 +93,7 @@ export function createLoop(concurrency: number, ratePerSecond?: number) {
 }
 
 /** Our worker: the flow answer -> talk -> digits_receive -> branch -> talk -> hangup. */
-export async function driveOurs(channel: Channel, names: { callExchange: string; eventExchange: string }, customerId: string, flowId: string, loop: ReturnType<typeof createLoop>, warmup: number, seconds: number): Promise<Measure> {
+export async function driveOurs(channel: Channel, names: { callExchange: string; eventExchange: string }, customerId: string, flowId: string, loop: ReturnType<typeof createLoop>, warmup: number, seconds: number, onMeasure?: () => Promise<void>): Promise<Measure> {
   const waitingAt = new Map<string, { id: string; type: string }>();
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, names.eventExchange, '');
@@ -120,6 +122,7 @@ export async function driveOurs(channel: Channel, names: { callExchange: string;
     },
     warmup,
     seconds,
+    onMeasure,
   );
   await channel.cancel(consumerTag);
   await channel.deleteQueue(queue);
@@ -127,7 +130,7 @@ export async function driveOurs(channel: Channel, names: { callExchange: string;
 }
 
 /** The floor consumer of bench/floor.ts. */
-export async function driveFloor(channel: Channel, loop: ReturnType<typeof createLoop>, warmup: number, seconds: number): Promise<Measure> {
+export async function driveFloor(channel: Channel, loop: ReturnType<typeof createLoop>, warmup: number, seconds: number, onMeasure?: () => Promise<void>): Promise<Measure> {
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, 'bench.floor.out', '');
   const rounds = new Map<string, number>();
@@ -141,7 +144,7 @@ export async function driveFloor(channel: Channel, loop: ReturnType<typeof creat
     else loop.onWait(row);
   }, { noAck: true });
   const send = (row: string) => channel.sendToQueue('bench.floor.in', Buffer.from(JSON.stringify({ row })), { persistent: true });
-  const result = await loop.run({ startOne: () => { const row = randomUUID(); loop.onWait(row); }, send }, warmup, seconds);
+  const result = await loop.run({ startOne: () => { const row = randomUUID(); loop.onWait(row); }, send }, warmup, seconds, onMeasure);
   await channel.cancel(consumerTag);
   await channel.deleteQueue(queue);
   return result;

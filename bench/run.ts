@@ -1,7 +1,9 @@
 // npm run bench: our worker against the floor, in one run, on this machine. Prints a table and
-// writes bench/results/latest.json. BENCH_SECONDS, BENCH_ROWS_LARGE tune the duration and size;
+// writes bench/results/latest.json. BENCH_SECONDS (10), BENCH_WARMUP (15 s before each measured
+// window) and BENCH_ROWS_LARGE tune the durations and the size;
 // BENCH_QUICK=1 stops after the four 10k-row runs of one worker and the floor; BENCH_LATENCY=1
-// (or =saturation) runs four rounds of floor / ours / ours without the state cache at one load.
+// (or =saturation) runs BENCH_ROUNDS (4) rounds of floor / ours / ours with BENCH_VARIANT's
+// settings (default: no state cache) at one load.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,12 +17,19 @@ const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MYSQL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const DB = 'fm_bench';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP = 2;
+/**
+ * Seconds each run goes before its measured window. A fresh worker spends its first seconds
+ * optimising its code: V8's optimising compiler took ~20 % of its CPU 3-8 s after start and
+ * ~2.5 % 30-35 s after (perf, 500/s), while the floor's few lines are optimised at once.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
 const LARGE = Number(process.env.BENCH_ROWS_LARGE ?? 1_000_000);
 const SMALL = 10_000;
 const CONCURRENCY = 200;
 const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const RATE = 500;
+/** Rounds of BENCH_LATENCY. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const tag = randomUUID().slice(0, 6);
 const names = {
   QUEUE_REQUEST: `bench-${tag}.request`,
@@ -33,14 +42,14 @@ const workerEnv = { ...process.env, ...names, AMQP_URL, DATABASE_URL: `${MYSQL}/
 
 let nextPort = 19700;
 
-/** The V8 flags `npm start` gives the worker (package.json). */
+/** The V8 flags `npm start` gives the worker (package.json); a run's BENCH_NODE_FLAGS (a variant's, say) replaces them. */
 const WORKER_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
 async function spawnScript(script: string, env: Record<string, string> = {}): Promise<ChildProcess & { port?: number }> {
   const port = nextPort++;
   const profile = process.env.BENCH_PROFILE && script === 'src/main.ts' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
-  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, ...(script === 'src/main.ts' ? WORKER_NODE_FLAGS : []), '--import', 'tsx', script], {
+  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, ...(script === 'src/main.ts' ? (env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS) : []), '--import', 'tsx', script], {
     env: { ...workerEnv, ...env, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -80,10 +89,10 @@ async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: numb
   return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent'), diskReads: value('Innodb_buffer_pool_reads') };
 }
 
-/** The per-transition and per-second differences of two serviceCounters readings. */
+/** The per-transition and per-second differences of two serviceCounters readings, over the measured window. */
 function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, after: Awaited<ReturnType<typeof serviceCounters>>, m: Measure) {
-  const seconds = m.seconds + WARMUP;
-  const perTransition = (n: number) => n / Math.max(1, m.transitions * (seconds / m.seconds));
+  const seconds = m.seconds;
+  const perTransition = (n: number) => n / Math.max(1, m.transitions);
   return {
     brokerCores: (after.brokerCpu - before.brokerCpu) / seconds,
     databaseCores: (after.databaseCpu - before.databaseCpu) / seconds,
@@ -124,9 +133,14 @@ function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
 
 async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number, env: Record<string, string> = {}) {
   const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts', env)));
-  const before = workers.map((w) => usage(w.pid!));
-  const services = await serviceCounters();
-  const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
+  // Taken when the warm-up ends: every figure is of the measured window.
+  let before = workers.map((w) => usage(w.pid!));
+  let services = await serviceCounters();
+  const onMeasure = async () => {
+    before = workers.map((w) => usage(w.pid!));
+    services = await serviceCounters();
+  };
+  const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, onMeasure);
   const after = workers.map((w) => usage(w.pid!));
   const figures = serviceFigures(services, await serviceCounters(), m);
   const stages = await workerStages(workers[0]!.port!);
@@ -139,9 +153,13 @@ async function measureWorkers(count: number, label: string, channel: amqp.Channe
 
 async function measureFloor(label: string, channel: amqp.Channel, rate?: number) {
   const floor = await spawnScript('bench/floor.ts');
-  const before = usage(floor.pid!);
-  const services = await serviceCounters();
-  const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS);
+  let before = usage(floor.pid!);
+  let services = await serviceCounters();
+  const onMeasure = async () => {
+    before = usage(floor.pid!);
+    services = await serviceCounters();
+  };
+  const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, onMeasure);
   const after = usage(floor.pid!);
   const figures = serviceFigures(services, await serviceCounters(), m);
   floor.kill('SIGTERM');
@@ -265,17 +283,19 @@ await settle();
 if (SOAK > 0) await soak();
 if (process.env.BENCH_LATENCY) {
   // BENCH_LATENCY=1: only the offered-rate runs (BENCH_LATENCY=saturation: the saturation runs),
-  // four rounds of the floor and ours with the state cache (STATE_CACHE_SIZE) on and off, for
-  // comparing within one run.
+  // BENCH_ROUNDS rounds of the floor, ours, and ours with the worker settings of BENCH_VARIANT
+  // (`NAME=value,...`; by default the state cache off), for comparing within one run.
   const rate = process.env.BENCH_LATENCY === 'saturation' ? undefined : RATE;
   const at = rate ? `offered ${RATE}/s` : 'saturation';
+  const variantEnv = Object.fromEntries((process.env.BENCH_VARIANT ?? 'STATE_CACHE_SIZE=0').split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const variantLabel = Object.entries(variantEnv).map(([k, v]) => `${k}=${v}`).join(' ');
   // The run right after the floor's finds InnoDB still purging what the floor left: the two
   // variants take turns at going first.
-  for (let round = 1; round <= 4; round++) {
+  for (let round = 1; round <= ROUNDS; round++) {
     log(await measureFloor(`floor, ${at} (${round})`, channel, rate));
     const variants = [
       () => measureWorkers(1, `ours, ${at} (${round})`, channel, flow, rate),
-      () => measureWorkers(1, `ours, no state cache, ${at} (${round})`, channel, flow, rate, { STATE_CACHE_SIZE: '0' }),
+      () => measureWorkers(1, `ours, ${variantLabel}, ${at} (${round})`, channel, flow, rate, variantEnv),
     ];
     for (const variant of round % 2 === 1 ? variants : variants.reverse()) log(await variant());
   }
@@ -318,7 +338,7 @@ const oursSat = rows[1] as unknown as Measure;
 const summary = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-  settings: { seconds: SECONDS, concurrency: CONCURRENCY, offeredRate: RATE, prefetch: 64, pool: 10 },
+  settings: { seconds: SECONDS, warmupSeconds: WARMUP, concurrency: CONCURRENCY, offeredRate: RATE, prefetch: 64, pool: 10 },
   results: rows,
   ratioToFloor: oursSat.perSecond / floorSat.perSecond,
   largeVsSmall,
