@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { escape } from 'mysql2';
-import { SESSION_SQL_MODE, openDatabase } from '../../src/adapters/db/connect.ts';
+import { SESSION_SETTINGS, openDatabase } from '../../src/adapters/db/connect.ts';
 import { SqlText } from '../../src/adapters/db/sql-text.ts';
 import { MYSQL_URL } from '../helpers/env.ts';
 
@@ -78,11 +78,11 @@ describe('SqlText literals', () => {
     const conn = await opened.pool.promise().getConnection();
     try {
       await conn.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES,ERROR_FOR_DIVISION_BY_ZERO'");
-      await conn.query(SESSION_SQL_MODE);
+      await conn.query(SESSION_SETTINGS);
       const [rows] = await conn.query('SELECT @@SESSION.sql_mode AS mode');
       assert.equal((rows as { mode: string }[])[0]!.mode, 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO');
       await conn.query("SET SESSION sql_mode = ''");
-      await conn.query(SESSION_SQL_MODE);
+      await conn.query(SESSION_SETTINGS);
       const [strict] = await conn.query('SELECT @@SESSION.sql_mode AS mode');
       assert.equal((strict as { mode: string }[])[0]!.mode, 'STRICT_TRANS_TABLES');
     } finally {
@@ -91,5 +91,24 @@ describe('SqlText literals', () => {
     const [mode] = await query<{ mode: string }>('SELECT @@SESSION.sql_mode AS mode');
     assert.doesNotMatch(mode!.mode, /NO_BACKSLASH_ESCAPES/);
     assert.match(mode!.mode, /STRICT_TRANS_TABLES/);
+  });
+
+  it('the same statement gives the session an auto-increment step of 1, so one INSERT\'s outbox ids are consecutive', async () => {
+    // On a connection whose step is 2 (set for this session only: other test files share the server).
+    const conn = await opened.pool.promise().getConnection();
+    try {
+      await conn.query('SET SESSION auto_increment_increment = 2');
+      await conn.query(SESSION_SETTINGS);
+      const [rows] = await conn.query('SELECT @@SESSION.auto_increment_increment AS step');
+      assert.equal(Number((rows as { step: number }[])[0]!.step), 1);
+      const [inserted] = await conn.query(
+        "INSERT INTO outbox (message_id, aggregate_id, seq, type, body, tm_create) VALUES ('m1', 'a', 1, 't', '{}', '2026-01-01 00:00:00'), ('m2', 'a', 2, 't', '{}', '2026-01-01 00:00:00') RETURNING id",
+      );
+      const [first, second] = (inserted as { id: number }[]).map((r) => Number(r.id));
+      assert.equal(second, first! + 1);
+      await conn.query('DELETE FROM outbox');
+    } finally {
+      conn.destroy();
+    }
   });
 });

@@ -27,12 +27,14 @@ export function parseDatabaseUrl(url: string): { options: PoolOptions; database:
 }
 
 /**
- * The session's sql_mode as the adapter needs it, keeping the rest of the server's: backslash
- * escapes on (NO_BACKSLASH_ESCAPES off) and STRICT_TRANS_TABLES on, so that a NULL written to a
- * NOT NULL column fails the statement instead of becoming 0 with a warning (the version check of
- * batch-sql.ts relies on that).
+ * The session as the adapter needs it. Its sql_mode keeps the rest of the server's, with
+ * backslash escapes on (NO_BACKSLASH_ESCAPES off) and STRICT_TRANS_TABLES on, so that a NULL
+ * written to a NOT NULL column fails the statement instead of becoming 0 with a warning (the
+ * version check of batch-sql.ts relies on that). Its auto-increment step is 1, whatever the
+ * server's is or becomes, so that one INSERT's outbox rows have consecutive ids (outboxIdsOf).
  */
-export const SESSION_SQL_MODE = "SET SESSION sql_mode = CONCAT(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), ',STRICT_TRANS_TABLES')";
+export const SESSION_SETTINGS =
+  "SET SESSION sql_mode = CONCAT(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), ',STRICT_TRANS_TABLES'), SESSION auto_increment_increment = 1";
 
 /** Whether a server of this VERSION() has INSERT ... RETURNING: MariaDB 10.5 and later, not MySQL. */
 export function hasInsertReturning(version: string): boolean {
@@ -44,11 +46,12 @@ export function hasInsertReturning(version: string): boolean {
  * How a group commit learns the ids of the outbox rows it inserts (batch-tx.ts), from what the
  * server says of itself. `consecutive`: one INSERT's rows get consecutive ids from the first one,
  * which its OK packet carries, at no cost: InnoDB's auto-increment lock modes 0 and 1 (MariaDB's
- * default) with an increment of 1; not mode 2 (MySQL 8's default, and Galera's). `returning`:
- * INSERT ... RETURNING. `read`: neither, so the rows are read after COMMIT.
+ * default; the mode is fixed while the server runs), with the step of 1 every session of ours
+ * has (SESSION_SETTINGS); not mode 2 (MySQL 8's default, and Galera's). `returning`: INSERT ...
+ * RETURNING. `read`: neither, so the rows are read after COMMIT.
  */
-export function outboxIdsOf(server: { version: string; lock_mode: number | string | null; increment: number | string | null }): OutboxIds {
-  if ([0, 1].includes(Number(server.lock_mode ?? 2)) && Number(server.increment) === 1) return 'consecutive';
+export function outboxIdsOf(server: { version: string; lock_mode: number | string | null }): OutboxIds {
+  if ([0, 1].includes(Number(server.lock_mode ?? 2))) return 'consecutive';
   return hasInsertReturning(server.version) ? 'returning' : 'read';
 }
 
@@ -80,15 +83,15 @@ export async function openDatabase(url: string, poolSize: number): Promise<{ db:
     // A pool error (a dropped idle connection) must never crash the process; queries retry.
     conn.on('error', () => undefined);
     // mysql2 and sql-text.ts escape with backslashes: under NO_BACKSLASH_ESCAPES a `\'` would end
-    // the literal; and the version check needs strict mode. Queued before any query of this
-    // connection; a connection where it failed is not used (with no callback, a failure would be
-    // an unhandled 'error' event: a crash).
-    conn.query(SESSION_SQL_MODE, (err) => {
+    // the literal; the version check needs strict mode; direct hand-over, a step of 1. Queued
+    // before any query of this connection; a connection where it failed is not used (with no
+    // callback, a failure would be an unhandled 'error' event: a crash).
+    conn.query(SESSION_SETTINGS, (err) => {
       if (err) conn.destroy();
     });
   });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   await migrate(db);
-  const [server] = (await pool.promise().query('SELECT VERSION() AS version, @@innodb_autoinc_lock_mode AS lock_mode, @@auto_increment_increment AS increment'))[0] as Parameters<typeof outboxIdsOf>[0][];
+  const [server] = (await pool.promise().query('SELECT VERSION() AS version, @@innodb_autoinc_lock_mode AS lock_mode'))[0] as Parameters<typeof outboxIdsOf>[0][];
   return { db, pool, outboxIds: server ? outboxIdsOf(server) : 'read' };
 }
