@@ -134,40 +134,48 @@ function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
 }
 
+/**
+ * The CPU seconds of `pids` and the services' counters when the warm-up ends (`onMeasure`), so
+ * that every figure of a run is of its measured window.
+ */
+function measuredWindow(pids: number[]) {
+  let start: { cpuSeconds: number[]; services: Awaited<ReturnType<typeof serviceCounters>> } | null = null;
+  return {
+    onMeasure: async () => {
+      start = { cpuSeconds: pids.map((pid) => usage(pid).cpuSeconds), services: await serviceCounters() };
+    },
+    start: () => {
+      if (!start) throw new Error('the measured window never started');
+      return start;
+    },
+  };
+}
+
 async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number, env: Record<string, string> = {}) {
   const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts', env)));
-  // Taken when the warm-up ends: every figure is of the measured window.
-  let before = workers.map((w) => usage(w.pid!));
-  let services = await serviceCounters();
-  const onMeasure = async () => {
-    before = workers.map((w) => usage(w.pid!));
-    services = await serviceCounters();
-  };
-  const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, onMeasure);
+  const window = measuredWindow(workers.map((w) => w.pid!));
+  const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, window.onMeasure);
   const after = workers.map((w) => usage(w.pid!));
+  const { cpuSeconds, services } = window.start();
   const figures = serviceFigures(services, await serviceCounters(), m);
   const stages = await workerStages(workers[0]!.port!);
   console.log(`  worker 1: delivery to ack ${stages.handleMs.toFixed(1)} ms mean; outbox lag ${stages.outboxLagMs.toFixed(1)} ms mean; ${stages.eventsPerPublish.toFixed(1)} events per outbox batch; batches from the state cache: ${stages.cached}`);
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
-  const cpu = after.reduce((s, a, i) => s + a.cpuSeconds - before[i]!.cpuSeconds, 0) / m.seconds;
+  const cpu = after.reduce((s, a, i) => s + a.cpuSeconds - cpuSeconds[i]!, 0) / m.seconds;
   return { label, ...m, cpuCores: cpu, peakRssMiB: Math.max(...after.map((a) => a.peakRssMiB)), ...figures };
 }
 
 async function measureFloor(label: string, channel: amqp.Channel, rate?: number) {
   const floor = await spawnScript('bench/floor.ts');
-  let before = usage(floor.pid!);
-  let services = await serviceCounters();
-  const onMeasure = async () => {
-    before = usage(floor.pid!);
-    services = await serviceCounters();
-  };
-  const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, onMeasure);
+  const window = measuredWindow([floor.pid!]);
+  const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, window.onMeasure);
   const after = usage(floor.pid!);
+  const { cpuSeconds, services } = window.start();
   const figures = serviceFigures(services, await serviceCounters(), m);
   floor.kill('SIGTERM');
   await new Promise((r) => floor.once('exit', r));
-  return { label, ...m, cpuCores: (after.cpuSeconds - before.cpuSeconds) / m.seconds, peakRssMiB: after.peakRssMiB, ...figures };
+  return { label, ...m, cpuCores: (after.cpuSeconds - cpuSeconds[0]!) / m.seconds, peakRssMiB: after.peakRssMiB, ...figures };
 }
 
 type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number } & ReturnType<typeof serviceFigures>;
