@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { escape } from 'mysql2';
+import type { PoolConnection } from 'mysql2/promise';
 import { SESSION_SETTINGS, openDatabase } from '../../src/adapters/db/connect.ts';
 import { SqlText } from '../../src/adapters/db/sql-text.ts';
 import { MYSQL_URL } from '../helpers/env.ts';
@@ -75,8 +76,7 @@ describe('SqlText literals', () => {
   it("a new pool connection's first statement turns NO_BACKSLASH_ESCAPES off, STRICT_TRANS_TABLES on, and keeps the rest of sql_mode", async () => {
     // Here on connections that have them the other way (the server's default is left alone:
     // other test files share the server).
-    const conn = await opened.pool.promise().getConnection();
-    try {
+    await onOwnConnection(async (conn) => {
       await conn.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES,ERROR_FOR_DIVISION_BY_ZERO'");
       await conn.query(SESSION_SETTINGS);
       const [rows] = await conn.query('SELECT @@SESSION.sql_mode AS mode');
@@ -85,9 +85,7 @@ describe('SqlText literals', () => {
       await conn.query(SESSION_SETTINGS);
       const [strict] = await conn.query('SELECT @@SESSION.sql_mode AS mode');
       assert.equal((strict as { mode: string }[])[0]!.mode, 'STRICT_TRANS_TABLES');
-    } finally {
-      conn.destroy();
-    }
+    });
     const [mode] = await query<{ mode: string }>('SELECT @@SESSION.sql_mode AS mode');
     assert.doesNotMatch(mode!.mode, /NO_BACKSLASH_ESCAPES/);
     assert.match(mode!.mode, /STRICT_TRANS_TABLES/);
@@ -95,8 +93,7 @@ describe('SqlText literals', () => {
 
   it('the same statement gives the session an auto-increment step of 1, so one INSERT\'s outbox ids are consecutive', async () => {
     // On a connection whose step is 2 (set for this session only: other test files share the server).
-    const conn = await opened.pool.promise().getConnection();
-    try {
+    await onOwnConnection(async (conn) => {
       await conn.query('SET SESSION auto_increment_increment = 2');
       await conn.query(SESSION_SETTINGS);
       const [rows] = await conn.query('SELECT @@SESSION.auto_increment_increment AS step');
@@ -107,8 +104,16 @@ describe('SqlText literals', () => {
       const [first, second] = (inserted as { id: number }[]).map((r) => Number(r.id));
       assert.equal(second, first! + 1);
       await conn.query('DELETE FROM outbox');
+    });
+  });
+
+  /** Runs `fn` on a pool connection of its own, destroyed afterwards (its session settings die with it). */
+  async function onOwnConnection(fn: (conn: PoolConnection) => Promise<void>): Promise<void> {
+    const conn = await opened.pool.promise().getConnection();
+    try {
+      await fn(conn);
     } finally {
       conn.destroy();
     }
-  });
+  }
 });

@@ -89,6 +89,9 @@ export function updateActiveflowChecked(row: ActiveflowRow, version: number): St
   return { text: `UPDATE activeflows SET version = IF(version = ?, version + 1, NULL), ${sets} WHERE id = ?`, values: [version, ...values, row.id] };
 }
 
+/** MySQL's "Column '%s' cannot be null". */
+const ER_BAD_NULL = 1048;
+
 /**
  * Whether a failure is that of updateActiveflowChecked: the row's version moved on. By its code
  * alone (STYLE: never by the message's text): 1048 (a NULL in a NOT NULL column) from any other
@@ -98,9 +101,6 @@ export function updateActiveflowChecked(row: ActiveflowRow, version: number): St
 export function isVersionMoved(err: unknown): boolean {
   return (err as { errno?: unknown }).errno === ER_BAD_NULL;
 }
-
-/** MySQL's "Column '%s' cannot be null". */
-const ER_BAD_NULL = 1048;
 
 /** A plain INSERT: an id another worker committed meanwhile fails the batch, which is retried. */
 export function insertProcessed(entries: [messageId: string, now: string][]): Statement {
