@@ -239,6 +239,32 @@ describe('outbox deletes ride on group commits', () => {
     }
   });
 
+  it('a relay letting go deletes the rows a failed group commit gave back, so no other relay republishes them', async () => {
+    await query('DELETE FROM outbox');
+    await insertRow();
+    const [id] = await outboxIds();
+    const link = createRelayLink();
+    // A group commit takes the confirmed row for its delete as soon as it is confirmed...
+    let takenByCommit: number[] = [];
+    const commits: RelayLink = { ...link, add: (ids) => (link.add(ids), (takenByCommit = link.take(1000))) };
+    const publisher = { publish: async () => undefined };
+    const control = { takeKick: () => false, nextKick: () => new Promise<void>(() => undefined), stopped: () => takenByCommit.length > 0 };
+    const conn = await acquire(opened.pool);
+    try {
+      const pumping = pumpOutbox(conn, opened.pool, publisher, commits, control);
+      await waitUntil(() => (takenByCommit.length > 0 ? true : undefined), 5_000, 'the row published and taken by a commit');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      // ...and fails (a cached batch whose row another worker moved on), while the relay lets go.
+      link.settle(takenByCommit, false);
+      await pumping;
+      assert.deepEqual(takenByCommit, [id]);
+      assert.deepEqual(await outboxIds(), [], 'deleted before the lock goes');
+      assert.equal(link.waiting() + link.taken(), 0);
+    } finally {
+      conn.release(false);
+    }
+  });
+
   it('remembers a deleted id for a while, so a read that began before the delete cannot republish it', () => {
     let now = 1_000;
     const link = createRelayLink(() => now);

@@ -23,6 +23,8 @@ const LINGER_MS = 50;
 const LINGER_READ_MS = 10;
 /** How long the relay waits for a group commit's read of the outbox before it reads itself. */
 const FEED_WAIT_MS = 100;
+/** How long a relay letting go waits for its published rows to be deleted (else they may go out twice). */
+const LET_GO_WAIT_MS = 2000;
 
 export interface PumpControl {
   /** True when a commit asked for a drain since the flag was last taken (and clears it). */
@@ -169,10 +171,16 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
     link.detach();
     if (fallback) clearTimeout(fallback);
     await Promise.all(publishing);
-    // Delete what is left before the lock goes, so that no other relay republishes it.
-    deleteWaiting();
-    while (deleting) await deleting;
-    for (let waited = 0; link.taken() > 0 && waited < 2000; waited += 5) await sleep(5);
+    // Delete what is left before the lock goes, so that no other relay republishes it: also what
+    // a group commit took and then gave back when it failed (a cached batch whose row another
+    // worker moved on fails that way, no fault needed).
+    const until = Date.now() + LET_GO_WAIT_MS;
+    for (;;) {
+      deleteWaiting();
+      while (deleting) await deleting;
+      if ((link.waiting() === 0 && link.taken() === 0) || Date.now() >= until) break;
+      await sleep(5);
+    }
   }
 }
 
