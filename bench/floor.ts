@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { createPool } from 'mysql2/promise';
+import { loadConfig } from '../src/config.ts';
 
 const { AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672', MYSQL_URL = 'mysql://root@127.0.0.1:3306/fm_bench' } = process.env;
-const PREFETCH = Number(process.env.PREFETCH ?? 64);
-const POOL = Number(process.env.DB_POOL_SIZE ?? 10);
+// The worker's prefetch and pool, as its config reads them (run.ts passes the run's values).
+const { prefetch: PREFETCH, dbPoolSize: POOL } = loadConfig(process.env);
 export const FLOOR_IN = 'bench.floor.in';
 export const FLOOR_OUT = 'bench.floor.out';
 

@@ -12,6 +12,7 @@ import amqp from 'amqplib';
 import { createConnection } from 'mysql2/promise';
 import { createLoop, driveFloor, driveOurs, type Measure } from './driver.ts';
 import { prefill } from './prefill.ts';
+import { loadConfig } from '../src/config.ts';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MYSQL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -38,7 +39,9 @@ const names = {
   SUBSCRIBE_EXCHANGES: `bench-${tag}.call-event`,
   DEAD_LETTER_QUEUE: `bench-${tag}.dead-letter`,
 };
-const workerEnv = { ...process.env, ...names, AMQP_URL, DATABASE_URL: `${MYSQL}/${DB}`, HTTP_PORT: '0', LOG_LEVEL: 'warn', MAX_EXECUTE_COUNT: '100' };
+/** The worker's prefetch and pool (its defaults, or this run's PREFETCH / DB_POOL_SIZE): the floor gets the same. */
+const { prefetch: PREFETCH, dbPoolSize: POOL } = loadConfig(process.env);
+const workerEnv = { ...process.env, ...names, PREFETCH: String(PREFETCH), DB_POOL_SIZE: String(POOL), AMQP_URL, DATABASE_URL: `${MYSQL}/${DB}`, HTTP_PORT: '0', LOG_LEVEL: 'warn', MAX_EXECUTE_COUNT: '100' };
 
 let nextPort = 19700;
 
@@ -360,7 +363,7 @@ const oursSat = rows[1] as unknown as Measure;
 const summary = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-  settings: { seconds: SECONDS, warmupSeconds: WARMUP, concurrency: CONCURRENCY, offeredRate: RATE, prefetch: 64, pool: 10 },
+  settings: { seconds: SECONDS, warmupSeconds: WARMUP, concurrency: CONCURRENCY, offeredRate: RATE, prefetch: PREFETCH, pool: POOL },
   results: rows,
   ratioToFloor: oursSat.perSecond / floorSat.perSecond,
   largeVsSmall,

@@ -19,7 +19,7 @@ const schema = z.object({
   QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
   DELIVERY_LIMIT: int(1).default(5),
   DEAD_LETTER_QUEUE: z.string().min(1).default('bin-manager.flow-manager.dead-letter'),
-  PREFETCH: int(1).max(65535).default(64),
+  PREFETCH: int(1).max(65535).default(256),
   DB_POOL_SIZE: int(1).default(10),
   TIMER_POLL_MS: int(10).default(1000),
   OUTBOX_POLL_MS: int(10).default(500),
