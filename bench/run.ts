@@ -1,7 +1,7 @@
 // npm run bench: our worker against the floor, in one run, on this machine. Prints a table and
 // writes bench/results/latest.json. BENCH_SECONDS (10), BENCH_WARMUP (15 s before each measured
-// window) and BENCH_ROWS_LARGE tune the durations and the size;
-// BENCH_RATE (500) the offered rate; BENCH_QUICK=1 stops after the four 10k-row runs of one worker and the floor; BENCH_LATENCY=1
+// window), BENCH_ROWS_LARGE and BENCH_RATE (500/s) tune the durations, the size and the offered
+// rate; BENCH_QUICK=1 stops after the four 10k-row runs of one worker and the floor; BENCH_LATENCY=1
 // (or =saturation) runs BENCH_ROUNDS (4) rounds of floor / ours / ours with BENCH_VARIANT's
 // settings (default: no state cache) at one load.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
