@@ -145,10 +145,33 @@ describe('direct hand-over of a cached commit’s events to the relay', () => {
     assert.equal(link.directOk(), true);
     take = false;
     link.takeUnfed();
-    link.offerDirect([{ id: 1 } as OutboxRecord]);
+    link.offerDirect([{ id: 1 } as OutboxRecord], link.tenure());
     assert.equal(link.directOk(), false, 'rows the relay dropped wait in the outbox');
     assert.equal(link.takeUnfed(), true, 'and the relay is asked to read them');
     link.detach();
     assert.equal(link.directOk(), false);
+  });
+
+  it('a hand-over that outlasted the hold of the lock it began under reaches no later hold', () => {
+    // Between the two holds another worker's relay may have published those rows: handing them
+    // to this relay's next hold would publish them twice. They wait in the outbox for its read.
+    const link = createRelayLink();
+    const offered: number[] = [];
+    const relay = { skip: () => [], offer: (rows: OutboxRecord[]) => offered.push(...rows.map((r) => r.id)) >= 0 };
+    link.attach(relay);
+    const first = link.tenure();
+    assert.deepEqual(link.feedSkip(), [], 'a commit starts its read after COMMIT');
+    link.detach();
+    link.attach(relay);
+    assert.notEqual(link.tenure(), first);
+    link.takeUnfed();
+    link.offer([{ id: 7 } as OutboxRecord]);
+    link.offerDirect([{ id: 8 } as OutboxRecord], first);
+    assert.deepEqual(offered, [], 'neither the feed nor the direct rows of the first hold');
+    assert.equal(link.takeUnfed(), true, 'the relay is asked to read them');
+    link.offerDirect([{ id: 9 } as OutboxRecord], link.tenure());
+    assert.deepEqual(link.feedSkip(), [], 'the stale read has ended');
+    link.offer([{ id: 10 } as OutboxRecord]);
+    assert.deepEqual(offered, [9, 10], 'hand-overs begun under the current hold are taken');
   });
 });

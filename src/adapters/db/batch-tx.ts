@@ -189,6 +189,7 @@ export async function runBatch<T>(
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
   // Its own events straight to the relay (see the header), or a read after COMMIT.
   const direct = opened.cached && batching.outboxIds !== 'read' && buffers.events.length > 0 && link.directOk();
+  const tenure = link.tenure();
   const flushed = flushStatements(buffers, opened.cached ? opened.versions : null, direct && batching.outboxIds === 'returning');
   const writes = [...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []), ...flushed.statements, counts.statement(countShard)].filter(
     (s): s is Statement => s !== null,
@@ -211,7 +212,7 @@ export async function runBatch<T>(
   if (direct) {
     // Committed: whatever happens now, the rows must reach the relay, directly or by a read.
     const own = ownRows(buffers, results[statements.indexOf(flushed.outbox!)]);
-    if (own) link.offerDirect(own);
+    if (own) link.offerDirect(own, tenure);
     else link.markUnfed();
   } else if (skip) link.offer(results[statements.length - 1] as OutboxRecord[]);
   else if (buffers.events.length > 0) link.markUnfed();

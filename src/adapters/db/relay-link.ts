@@ -18,6 +18,10 @@
 //   by a complete read that began after it).
 //   Its activeflows' earlier events are all this worker's (their rows' versions say so), so they
 //   went to the relay first: one activeflow's events keep their order.
+// - Tenures: a feed or a direct hand-over goes only to the hold of the lock it began under. One
+//   whose round trip outlasted that hold (the relay let go, another worker's relay may have
+//   published the rows meanwhile, and this relay took the lock again) hands nothing over: its
+//   rows wait in the outbox for a read, which the next hold makes.
 import type { OutgoingEvent } from '../../app/ports.ts';
 
 /** Rows per read of the outbox (also the read a group commit appends for the relay). */
@@ -50,8 +54,10 @@ export interface RelayLink {
   offer(rows: OutboxRecord[] | null): void;
   /** Whether a commit may hand its own rows to the relay without a read (see Direct above). */
   directOk(): boolean;
-  /** A commit's own rows, as `directOk` allowed before it was sent. */
-  offerDirect(rows: OutboxRecord[]): void;
+  /** The relay's current hold of the lock (a count of attaches), to pass to `offerDirect`. */
+  tenure(): number;
+  /** A commit's own rows, as `directOk` allowed under `tenure` before the commit was sent. */
+  offerDirect(rows: OutboxRecord[], tenure: number): void;
   /** Starts the relay's own read; false while another read is under way. Ended by `endRead`. */
   startRead(): boolean;
   /** `complete`: it succeeded, its rows went to the relay, and it brought fewer than the limit. */
@@ -92,6 +98,9 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
   // One read of the outbox at a time, a feed or the relay's own.
   let reading = false;
   let unfed = false;
+  // Attaches so far, and the one the feed under way began under.
+  let tenure = 0;
+  let feedTenure = 0;
   const readWaiters: (() => void)[] = [];
   // Direct hand-overs: `dirty` while rows may wait outside the relay's hands. Each event that
   // may leave some there takes the next epoch; a complete read that began at or after that
@@ -122,27 +131,33 @@ export function createRelayLink(now: () => number = Date.now): RelayLink {
   return {
     attach(h) {
       handler = h;
+      tenure++;
       makeDirty();
     },
     detach: () => void (handler = null),
     feedSkip() {
       if (!handler || reading) return null;
       startReading();
+      feedTenure = tenure;
       return handler.skip();
     },
     offer(rows) {
       let complete = false;
       try {
         // Handed over before the read ends, so the next read leaves these rows out.
-        if (rows && handler) complete = handler.offer(rows) && rows.length < OUTBOX_READ;
+        const taken = rows !== null && handler !== null && feedTenure === tenure && handler.offer(rows);
+        if (taken) complete = rows.length < OUTBOX_READ;
+        else if (rows && rows.length > 0) markUnfed();
       } finally {
         endRead(complete);
       }
     },
     directOk: () => handler !== null && !dirty,
-    offerDirect(rows) {
-      // Not taken (the relay let go meanwhile, or is failing): they wait in the outbox for a read.
-      if (!handler?.offer(rows)) markUnfed();
+    tenure: () => tenure,
+    offerDirect(rows, at) {
+      // Not taken (the relay let go meanwhile, maybe took the lock again, or is failing): they
+      // wait in the outbox for a read.
+      if (at !== tenure || !handler?.offer(rows)) markUnfed();
     },
     startRead() {
       if (reading) return false;
