@@ -246,14 +246,19 @@ describe('outbox deletes ride on group commits', () => {
     const link = createRelayLink();
     // A group commit takes the confirmed row for its delete as soon as it is confirmed...
     let takenByCommit: number[] = [];
-    const commits: RelayLink = { ...link, add: (ids) => (link.add(ids), (takenByCommit = link.take(1000))) };
+    let detached = false;
+    const commits: RelayLink = {
+      ...link,
+      add: (ids) => (link.add(ids), (takenByCommit = link.take(1000))),
+      detach: () => (link.detach(), (detached = true)),
+    };
     const publisher = { publish: async () => undefined };
     const control = { takeKick: () => false, nextKick: () => new Promise<void>(() => undefined), stopped: () => takenByCommit.length > 0 };
     const conn = await acquire(opened.pool);
     try {
       const pumping = pumpOutbox(conn, opened.pool, publisher, commits, control);
       await waitUntil(() => (takenByCommit.length > 0 ? true : undefined), 5_000, 'the row published and taken by a commit');
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await waitUntil(() => (detached ? true : undefined), 5_000, 'the relay letting go');
       // ...and fails (a cached batch whose row another worker moved on), while the relay lets go.
       link.settle(takenByCommit, false);
       await pumping;
