@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createStateCache, type CachedActiveflow } from '../../src/adapters/db/state-cache.ts';
+import { NOT_DELETED, type Flow } from '../../src/engine/index.ts';
 
 const entry = (version: number) => ({ stored: { state: {}, seq: version }, version }) as unknown as CachedActiveflow;
 
@@ -37,5 +38,22 @@ describe('state cache', () => {
     for (let i = 0; i < 40; i++) cache.tried(false);
     assert.equal(cache.worthTrying(), true);
     assert.equal(cache.worthTrying(), true);
+  });
+
+  it('keeps live flows only, and at most 1,000 of them', () => {
+    const cache = createStateCache(10);
+    const flow = (id: string, tmDelete = NOT_DELETED) => ({ flow: { id, tm_delete: tmDelete } as Flow, seq: 1 });
+    cache.setFlow('f', flow('f'));
+    assert.equal(cache.flow('f')?.seq, 1);
+    cache.setFlow('f', flow('f', '2026-12-02 01:00:00.000000'));
+    assert.equal(cache.flow('f'), undefined, 'a deleted flow is dropped');
+    for (let i = 0; i <= 1000; i++) cache.setFlow(`f${i}`, flow(`f${i}`));
+    assert.equal(cache.flow('f0'), undefined, 'the one read longest ago went first');
+    assert.equal(cache.flow('f1000')?.seq, 1);
+    cache.deleteFlow('f1000');
+    assert.equal(cache.flow('f1000'), undefined);
+    const off = createStateCache(0);
+    off.setFlow('f', flow('f'));
+    assert.equal(off.flow('f'), undefined, 'size 0 keeps no flows either');
   });
 });

@@ -1,6 +1,7 @@
 // Group commits from the state cache (src/adapters/db/state-cache.ts): an input for an activeflow
 // this worker wrote last is applied to the state it kept and written in one round trip, by an
-// UPDATE that checks the row's version. Against real MariaDB and RabbitMQ, in a database of its own.
+// UPDATE that checks the row's version; a start_flow on a flow it read before, by an INSERT that
+// checks the flow's seq. Against real MariaDB and RabbitMQ, in a database of its own.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -107,6 +108,91 @@ describe('group commits from the state cache', () => {
     assert.equal(after.current_action_type, 'talk');
     assert.equal(Number(after.seq), 2, 'still at its first wait');
     assert.equal(Number(after.version), 0);
+  });
+
+  /** A start_flow for `flow` of `customer`, in a batch of its own. */
+  const startOn = (customer: string, flow: string, af = randomUUID()) =>
+    worker.app.activeflows.inputBatch([{ id: af, start: { customer_id: customer, flow_id: flow, reference_type: 'call', reference_id: randomUUID(), reference_activeflow_id: ZERO } }]);
+
+  it('a start_flow on a flow a batch read before is committed from the cache, with its input beside it', async () => {
+    const { af: first, customer } = await startOne();
+    const flowId = (await env.query('SELECT flow_id FROM activeflows WHERE id = ?', [first]))[0].flow_id as string;
+    const af = randomUUID();
+    const added = await during(async () => {
+      const results = await worker.app.activeflows.inputBatch([
+        { id: af, start: { customer_id: customer, flow_id: flowId, reference_type: 'call', reference_id: randomUUID(), reference_activeflow_id: ZERO }, messageId: randomUUID() },
+        { id: first, input: { type: 'action_done', action_id: id(1) }, messageId: randomUUID() },
+      ]);
+      assert.deepEqual(results.map((r) => r.ok && r.result?.outcome.kind), ['started', 'settled']);
+    });
+    assert.deepEqual(added, { committed: 1 });
+    const created = await row(af);
+    assert.equal(created.current_action_type, 'talk');
+    assert.equal(Number(created.version), 0);
+    assert.equal(Number((await row(first)).version), 1);
+    await env.waitForEvent((e) => e.type === 'activeflow_created' && e.data.id === af);
+    const [counted] = await env.query("SELECT SUM(n) AS n FROM activeflow_counts WHERE flow_id = ? AND current_action_type = 'talk' AND status = 'running'", [flowId]);
+    assert.equal(Number(counted.n), 2, 'counts moved for the new row too');
+    // The new activeflow is cached as well: its next input takes one round trip.
+    assert.deepEqual(await during(() => run({ id: af, input: { type: 'action_done', action_id: id(1) } })), { committed: 1 });
+  });
+
+  it('a flow another worker updated since fails the cached start before COMMIT; the start then runs on the flow as stored', async () => {
+    const { af: first, customer } = await startOne();
+    const flowId = (await env.query('SELECT flow_id FROM activeflows WHERE id = ?', [first]))[0].flow_id as string;
+    const other = await env.startAnotherWorker();
+    await other.app.flows.update(flowId, { actions: [{ id: id(7), type: 'talk' }, { id: id(8), type: 'hangup' }] });
+    const af = randomUUID();
+    const added = await during(async () => {
+      const [result] = await startOn(customer, flowId, af);
+      assert.equal(result?.ok && result.result?.outcome.kind, 'started');
+    });
+    assert.deepEqual(added, { stale: 1 });
+    const created = await env.query('SELECT doc, version FROM activeflows WHERE id = ?', [af]);
+    assert.equal(created.length, 1);
+    assert.equal((JSON.parse(created[0].doc).current_action as { id: string }).id, id(7), 'the updated actions');
+    await env.waitForEvent((e) => e.type === 'activeflow_created' && e.data.id === af);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(env.events.filter((e) => e.type === 'activeflow_created' && e.data.id === af).length, 1, 'the stale try left no event behind');
+    // Read again by that batch: the next start goes from the cache.
+    assert.deepEqual(await during(() => startOn(customer, flowId)), { committed: 1 });
+  });
+
+  it('a flow deleted since it was cached starts nothing', async () => {
+    const { af: first, customer } = await startOne();
+    const flowId = (await env.query('SELECT flow_id FROM activeflows WHERE id = ?', [first]))[0].flow_id as string;
+    const other = await env.startAnotherWorker();
+    await other.app.flows.remove(flowId);
+    const af = randomUUID();
+    const added = await during(async () => {
+      const [result] = await startOn(customer, flowId, af);
+      assert.equal(result?.ok, false);
+      assert.equal(!result?.ok && result?.error.code, 'FLOW_NOT_FOUND');
+    });
+    assert.deepEqual(added, { stale: 1 });
+    assert.equal((await env.query('SELECT id FROM activeflows WHERE id = ?', [af])).length, 0);
+  });
+
+  it('a start_flow for an activeflow id that exists fails the cached commit and is then a duplicate, changing nothing', async () => {
+    const { af, customer } = await startOne();
+    const flowId = (await env.query('SELECT flow_id FROM activeflows WHERE id = ?', [af]))[0].flow_id as string;
+    const before = await row(af);
+    const added = await during(async () => {
+      const [result] = await startOn(customer, flowId, af);
+      assert.deepEqual(result, { ok: true, result: null });
+    });
+    assert.deepEqual(added, { failed: 1 });
+    assert.deepEqual(await row(af), before);
+  });
+
+  it("a start rejected on a cached flow (another customer's) is judged again on the row", async () => {
+    const { af } = await startOne();
+    const flowId = (await env.query('SELECT flow_id FROM activeflows WHERE id = ?', [af]))[0].flow_id as string;
+    const added = await during(async () => {
+      const [result] = await startOn(randomUUID(), flowId);
+      assert.equal(!result?.ok && result?.error.code, 'CUSTOMER_MISMATCH');
+    });
+    assert.deepEqual(added, { miss: 1 });
   });
 
   it('an ended activeflow leaves the cache', async () => {

@@ -2,7 +2,7 @@
 // SqlText the JSON documents):
 // the statements of a batch go to the server joined into one multi-statement round trip, so
 // they skip the query builder and are written here once.
-import { SqlText } from './sql-text.ts';
+import { SqlFragment, SqlText } from './sql-text.ts';
 import type { ActiveflowRow, OutboxRow } from './tables.ts';
 
 /** One statement and its values. */
@@ -70,6 +70,23 @@ export function selectProcessed(messageIds: string[]): Statement {
 export function insertActiveflows(rows: ActiveflowRow[]): Statement {
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [tuples(rows)] };
 }
+
+/**
+ * New activeflows started on cached flows (`seqs`: the seq the batch knew for each flow_id):
+ * each row takes its flow_id from its flow's row, and only while the flow still has that seq.
+ * A flow updated or deleted since gives NULL there and fails the statement (1048, the session is
+ * strict; like updateActiveflowChecked) and with it the transaction, before its COMMIT.
+ */
+export function insertActiveflowsChecked(rows: ActiveflowRow[], seqs: Map<string, number>): Statement {
+  const values = tuples(rows).map((tuple: unknown[], index) => {
+    const flowId = rows[index]!.flow_id;
+    tuple[FLOW_ID_AT] = new SqlFragment('(SELECT id FROM flows WHERE id = ? AND seq = ?)', [flowId, seqs.get(flowId)]);
+    return tuple;
+  });
+  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [values] };
+}
+
+const FLOW_ID_AT = ACTIVEFLOW_COLUMNS.indexOf('flow_id');
 
 /** Locked, existing activeflows: one statement for all of them (each row's version raised). */
 export function updateActiveflows(rows: ActiveflowRow[]): Statement {

@@ -6,9 +6,10 @@
 // the relay go as a second one. Reads the batch did not know up front (an
 // on-complete link's flow, fetch_flow) cost one more each.
 // From the state cache (state-cache.ts), a batch of inputs for activeflows this worker wrote last
-// takes one round trip: no reads, START TRANSACTION joins the writes, and each row's UPDATE
-// checks its version; an input that needs anything the cache does not hold throws CacheMiss
-// before any statement is sent. Where the server tells the ids of the outbox rows it inserts
+// and of start_flow inputs for flows it read before takes one round trip: no reads, START
+// TRANSACTION joins the writes, each row's UPDATE checks its version and each new row its flow's
+// seq; an input that needs anything the cache does not hold throws CacheMiss before any
+// statement is sent. Where the server tells the ids of the outbox rows it inserts
 // (Batching.outboxIds: consecutive from the first one, or RETURNING) and the relay may take them
 // (RelayLink.directOk), its events go to the relay from memory, with those ids, instead of by a
 // read after COMMIT.
@@ -19,6 +20,7 @@ import {
   deleteOutbox,
   existingActiveflows,
   insertActiveflows,
+  insertActiveflowsChecked,
   insertOutbox,
   insertProcessed,
   joinStatements,
@@ -81,11 +83,12 @@ export class CacheMiss extends Error {
 }
 
 /**
- * A batch of inputs for activeflows that are all in the cache, opened from it; null when any
- * other read is needed (a new activeflow, a flow).
+ * A batch whose activeflows and flows are all in the cache, opened from it; null when any other
+ * read is needed. Its new activeflows are inserted without a look first: an id or input id that
+ * exists after all fails the INSERT, and the batch then runs the usual way.
  */
 export function openFromCache(reads: BatchReads, cache: StateCache): Opened | null {
-  if (reads.create.length > 0 || reads.flows.length > 0 || reads.lock.length === 0) return null;
+  if (reads.lock.length === 0 && reads.create.length === 0) return null;
   const locked = new Map<string, StoredActiveflow | null>();
   const versions = new Map<string, number>();
   for (const id of reads.lock) {
@@ -94,7 +97,13 @@ export function openFromCache(reads: BatchReads, cache: StateCache): Opened | nu
     locked.set(id, entry.stored);
     versions.set(id, entry.version);
   }
-  return { locked, versions, flows: new Map(), existing: new Set(), seen: new Set(), cached: true };
+  const flows = new Map<string, { flow: Flow; seq: number } | null>();
+  for (const id of reads.flows) {
+    const entry = cache.flow(id);
+    if (!entry) return null;
+    flows.set(id, entry);
+  }
+  return { locked, versions, flows, existing: new Set(), seen: new Set(), cached: true };
 }
 
 /**
@@ -139,7 +148,6 @@ export async function runBatch<T>(
     },
     async insertActiveflow(state, seq) {
       const id = state.activeflow.id;
-      if (opened.cached) throw new CacheMiss(`whether activeflow ${id} exists`);
       if (opened.existing.has(id) || buffers.locked.get(id)) return false;
       original.set(id, null);
       buffers.created.add(id);
@@ -184,13 +192,16 @@ export async function runBatch<T>(
   if (opened.cached) {
     // An input left alone (stale, a duplicate) was judged on a cached state no statement checks.
     for (const id of opened.locked.keys()) if (!buffers.rows.has(id)) throw new CacheMiss(`a check of activeflow ${id} it does not write`);
+    // Likewise a cached flow no new row's INSERT checks (its start was rejected, say).
+    const checked = new Set([...buffers.created].map((id) => buffers.rows.get(id)!.flow_id));
+    for (const id of opened.flows.keys()) if (!checked.has(id)) throw new CacheMiss(`a check of flow ${id} it does not start`);
   }
   const counts = createCountDeltas();
   for (const [id, row] of buffers.rows) counts.move(original.get(id) ?? null, row);
   // Its own events straight to the relay (see the header), or a read after COMMIT.
   const direct = opened.cached && batching.outboxIds !== 'read' && buffers.events.length > 0 && link.directOk();
   const tenure = link.tenure();
-  const flushed = flushStatements(buffers, opened.cached ? opened.versions : null, direct && batching.outboxIds === 'returning');
+  const flushed = flushStatements(buffers, opened.cached ? opened : null, direct && batching.outboxIds === 'returning');
   const writes = [...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []), ...flushed.statements, counts.statement(countShard)].filter(
     (s): s is Statement => s !== null,
   );
@@ -216,7 +227,7 @@ export async function runBatch<T>(
     else link.markUnfed();
   } else if (skip) link.offer(results[statements.length - 1] as OutboxRecord[]);
   else if (buffers.events.length > 0) link.markUnfed();
-  remember(batching.cache, buffers, opened.versions);
+  remember(batching.cache, buffers, opened);
   return result;
 }
 
@@ -255,8 +266,10 @@ function outboxIdsFrom(result: unknown, count: number): ((index: number, message
  * Puts the states a batch committed in the cache with the versions their rows have now: a new
  * row the column's default 0, a written one the version it was read (or cached) with raised by
  * one, a row locked and left alone the version it was read with. Ended activeflows leave it.
+ * The flows it read (or took from the cache) go there too.
  */
-function remember(cache: StateCache, buffers: Buffers, versions: Map<string, number>): void {
+function remember(cache: StateCache, buffers: Buffers, { versions, flows }: Opened): void {
+  for (const [id, found] of flows) if (found) cache.setFlow(id, found);
   for (const [id, stored] of buffers.locked) {
     const read = versions.get(id);
     const version = buffers.created.has(id) ? 0 : read === undefined ? null : read + (buffers.rows.has(id) ? 1 : 0);
@@ -303,17 +316,18 @@ async function open(conn: RawConnection, reads: BatchReads): Promise<Opened> {
 
 /**
  * The buffered writes: new activeflows, updated ones, input ids, events; one statement each,
- * except rows written from the cache (`checked`: their versions), one checked UPDATE each, in id
- * order like the locks of a batch that reads. `returning`: the outbox INSERT returns the ids.
+ * except rows written from the cache (`cached`: its versions and flows), whose new rows check
+ * their flows' seqs and whose updates are one checked UPDATE each, in id order like the locks of
+ * a batch that reads. `returning`: the outbox INSERT returns the ids.
  */
-function flushStatements(buffers: Buffers, checked: Map<string, number> | null, returning: boolean): { statements: Statement[]; outbox: Statement | null } {
+function flushStatements(buffers: Buffers, cached: Opened | null, returning: boolean): { statements: Statement[]; outbox: Statement | null } {
   const created: ActiveflowRow[] = [];
   const updated: ActiveflowRow[] = [];
   for (const [id, row] of buffers.rows) (buffers.created.has(id) ? created : updated).push(row);
   const statements: Statement[] = [];
-  if (created.length > 0) statements.push(insertActiveflows(created));
-  if (checked) {
-    for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, checked.get(row.id)!));
+  if (created.length > 0) statements.push(cached ? insertActiveflowsChecked(created, flowSeqs(cached)) : insertActiveflows(created));
+  if (cached) {
+    for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, cached.versions.get(row.id)!));
   } else if (updated.length > 0) statements.push(updateActiveflows(updated));
   if (buffers.processed.size > 0) statements.push(insertProcessed([...buffers.processed]));
   const outbox = buffers.events.length > 0 ? insertOutbox(buffers.events.map(({ event, now }) => outboxEntry(event, now, buffers.rows)), returning) : null;
@@ -330,6 +344,13 @@ export function outboxEntry(event: OutgoingEvent, now: string, rows: Map<string,
   const { data, ...entry } = event;
   const fromRow = data !== undefined && rows.get(event.aggregate_id)?.doc === data;
   return { ...entry, tm_create: now, ...(fromRow ? { around: envelopeAround(event.type) } : {}) };
+}
+
+/** The seq of each flow a cached batch knows (only those: getFlow misses on any other). */
+function flowSeqs({ flows }: Opened): Map<string, number> {
+  const seqs = new Map<string, number>();
+  for (const [id, found] of flows) if (found) seqs.set(id, found.seq);
+  return seqs;
 }
 
 function toStored(row: StateRow): StoredActiveflow {

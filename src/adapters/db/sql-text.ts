@@ -5,7 +5,7 @@
 // escape: one native regex scan finds that out and the text goes in as it is. Text that has one
 // is escaped by mysql2 itself, as any other value. Both rely on backslash escapes (connect.ts
 // keeps NO_BACKSLASH_ESCAPES off for every connection).
-import { escape } from 'mysql2';
+import { escape, format, type SqlValue } from 'mysql2';
 
 /**
  * The characters mysql2 escapes that change a single-quoted literal or that tools should not see
@@ -19,5 +19,17 @@ export class SqlText {
 
   toSqlString(): string {
     return NEEDS_ESCAPE.test(this.value) ? escape(this.value) : `'${this.value}'`;
+  }
+}
+
+/** An SQL expression with `?` placeholders, put into the query text as mysql2 formats it. */
+export class SqlFragment {
+  constructor(
+    readonly text: string,
+    readonly values: SqlValue[],
+  ) {}
+
+  toSqlString(): string {
+    return format(this.text, this.values);
   }
 }

@@ -160,6 +160,7 @@ async function batchOnce<T>(pool: Pool, link: RelayLink, shard: number, batching
     return result;
   } catch (err) {
     for (const id of reads.lock) batching.cache.delete(id);
+    for (const id of reads.flows) batching.cache.deleteFlow(id);
     // A miss is thrown before any statement was sent.
     const rolledBack =
       err instanceof CacheMiss ||
@@ -295,6 +296,8 @@ function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: Batchi
     },
     async updateFlow(flow, seq) {
       const { id, ...row } = flowToFlowRow(flow, seq);
+      // Cached batches would find its seq moved on, a round trip late.
+      cache.deleteFlow(id);
       await trx.updateTable('flows').set(row).where('id', '=', id).execute();
     },
     async enqueue(events: OutgoingEvent[], now: string) {
