@@ -17,6 +17,8 @@ import { loadConfig } from '../src/config.ts';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MYSQL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const DB = 'fm_bench';
+/** The database of the large-table runs, prefilled once; the small one stays small meanwhile. */
+const DB_LARGE = 'fm_bench_large';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /**
  * Seconds each run goes before its measured window. A fresh worker spends its first seconds
@@ -194,7 +196,7 @@ function markdown(summary: { when: string; machine: object; settings: object; ra
     ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} | ${r.diskReadsPerTransition.toFixed(2)} | ${r.lockWaitsPer1k.toFixed(1)} (${r.lockWaitMeanMs.toFixed(1)}) |`),
     '',
     `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
-    `Throughput with ${summary.countGroupedMs.rows} rows against the small table (means of two runs each): **${(100 * summary.largeVsSmall).toFixed(1)} %**.`,
+    `Throughput with ${summary.countGroupedMs.rows} rows against the small table (means of two runs each, taking turns small, large, large, small): **${(100 * summary.largeVsSmall).toFixed(1)} %**.`,
     `Count grouped by current_action_type over ${summary.countGroupedMs.rows} rows (activeflow_counts): ${summary.countGroupedMs.all.toFixed(1)} ms over all statuses, ${summary.countGroupedMs.runningOnly.toFixed(1)} ms for running ones (median of 7); scanning activeflows instead: ${summary.countGroupedMs.scanAll.toFixed(1)} ms.`,
     '',
   ];
@@ -227,6 +229,7 @@ async function cleanUp(): Promise<void> {
   for (const x of [names.EXCHANGE_EVENT, names.SUBSCRIBE_EXCHANGES, 'bench.floor.out']) await channel.deleteExchange(x);
   await connection.close();
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_LARGE}`);
   await admin.end();
   await sql.end();
 }
@@ -273,10 +276,15 @@ async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text
 
 const admin = await createConnection({ uri: MYSQL });
 await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-const boot = await spawnScript('src/main.ts');
-boot.kill('SIGTERM');
-await new Promise((r) => boot.once('exit', r));
-const sql = await createConnection({ uri: `${MYSQL}/${DB}` });
+await admin.query(`DROP DATABASE IF EXISTS ${DB_LARGE}`);
+/** Creates a database and its tables: a worker started on it migrates it (and is stopped). */
+async function createDatabase(name: string): Promise<Awaited<ReturnType<typeof createConnection>>> {
+  const boot = await spawnScript('src/main.ts', { DATABASE_URL: `${MYSQL}/${name}` });
+  boot.kill('SIGTERM');
+  await new Promise((r) => boot.once('exit', r));
+  return createConnection({ uri: `${MYSQL}/${name}` });
+}
+const sql = await createDatabase(DB);
 const connection = await amqp.connect(AMQP_URL, { noDelay: true });
 const channel = await connection.createChannel();
 
@@ -291,11 +299,14 @@ const actions = [
   { id: id(5), next_id: id(0), type: 'talk', option: { text: 'bye' } },
   { id: id(6), next_id: id(0), type: 'hangup', option: {} },
 ].map((a) => ({ ...a, next_id: '00000000-0000-0000-0000-000000000000' }));
-await sql.query(
-  `INSERT INTO flows (id, customer_id, type, name, detail, actions, on_complete_flow_id, seq, tm_create, tm_update, tm_delete)
-   VALUES (?, ?, 'flow', 'bench', '', ?, '00000000-0000-0000-0000-000000000000', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '9999-01-01 00:00:00')`,
-  [flowId, customer, JSON.stringify(actions)],
-);
+/** The bench's flow, in a database. */
+const insertFlow = (conn: typeof sql) =>
+  conn.query(
+    `INSERT INTO flows (id, customer_id, type, name, detail, actions, on_complete_flow_id, seq, tm_create, tm_update, tm_delete)
+     VALUES (?, ?, 'flow', 'bench', '', ?, '00000000-0000-0000-0000-000000000000', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '9999-01-01 00:00:00')`,
+    [flowId, customer, JSON.stringify(actions)],
+  );
+await insertFlow(sql);
 const flow = { customer, id: flowId };
 const rows: object[] = [];
 const log = (r: MeasuredRow): MeasuredRow => {
@@ -338,25 +349,32 @@ if (process.env.BENCH_QUICK) {
   process.exit(0);
 }
 log(await measureWorkers(2, 'ours 2 workers, saturation', channel, flow));
-// Table size against run-to-run noise (±8 % between identical runs here): two runs at each size,
-// the small table's second one just before the prefill, and their means compared.
-const small = [rows[1] as unknown as Measure];
-small.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows, again`, channel, flow)));
+// Table size against run-to-run noise (the same run twice differed by up to 11 % here): the large
+// table lives in a database of its own, prefilled once, and the runs take turns on the two in the
+// order small, large, large, small, so that a drift of the box over those minutes weighs on both
+// means alike; the means are compared. (The small table grows by the rows each run starts.)
 const t0 = performance.now();
-await prefill(sql, LARGE - SMALL, randomUUID(), randomUUID());
+const sqlLarge = await createDatabase(DB_LARGE);
+await insertFlow(sqlLarge);
+await prefill(sqlLarge, LARGE, randomUUID(), randomUUID());
 const prefillSeconds = (performance.now() - t0) / 1000;
 const settleSeconds = await settle();
-console.log(`prefilled to ${LARGE} rows in ${prefillSeconds.toFixed(0)} s; InnoDB settled (dirty pages written, history purged) ${settleSeconds.toFixed(0)} s later`);
-const large = [log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows`, channel, flow))];
-large.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows, again`, channel, flow)));
+console.log(`prefilled ${LARGE} rows in ${prefillSeconds.toFixed(0)} s; InnoDB settled (dirty pages written, history purged) ${settleSeconds.toFixed(0)} s later`);
+const onLarge = { DATABASE_URL: `${MYSQL}/${DB_LARGE}` };
+const small: Measure[] = [];
+const large: Measure[] = [];
+small.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows, again`, channel, flow)));
+large.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows`, channel, flow, undefined, onLarge)));
+large.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${LARGE} rows, again`, channel, flow, undefined, onLarge)));
+small.push(log(await measureWorkers(1, `ours 1 worker, saturation, ${SMALL} rows, third`, channel, flow)));
 const meanRate = (runs: Measure[]) => runs.reduce((sum, r) => sum + r.perSecond, 0) / runs.length;
 const largeVsSmall = meanRate(large) / meanRate(small) - 1;
-console.log(`${LARGE} rows vs ${SMALL} rows (means of two runs each): ${(100 * largeVsSmall).toFixed(1)} %`);
+console.log(`${LARGE} rows vs ${SMALL} rows (means of two runs each, taking turns): ${(100 * largeVsSmall).toFixed(1)} %`);
 // What GET /v1/activeflows/count?group_by=current_action_type runs (src/adapters/db/store.ts).
-const countAll = await timeQuery(sql, 'SELECT current_action_type, SUM(n) FROM activeflow_counts WHERE deleted = 0 GROUP BY current_action_type HAVING SUM(n) > 0');
-const countRunning = await timeQuery(sql, "SELECT current_action_type, SUM(n) FROM activeflow_counts WHERE status = 'running' AND deleted = 0 GROUP BY current_action_type HAVING SUM(n) > 0");
-const scanAll = await timeQuery(sql, 'SELECT current_action_type, COUNT(*) FROM activeflows WHERE deleted = 0 GROUP BY current_action_type');
-const [[check]] = (await sql.query('SELECT (SELECT SUM(n) FROM activeflow_counts) AS counted, (SELECT COUNT(*) FROM activeflows) AS actual')) as any;
+const countAll = await timeQuery(sqlLarge, 'SELECT current_action_type, SUM(n) FROM activeflow_counts WHERE deleted = 0 GROUP BY current_action_type HAVING SUM(n) > 0');
+const countRunning = await timeQuery(sqlLarge, "SELECT current_action_type, SUM(n) FROM activeflow_counts WHERE status = 'running' AND deleted = 0 GROUP BY current_action_type HAVING SUM(n) > 0");
+const scanAll = await timeQuery(sqlLarge, 'SELECT current_action_type, COUNT(*) FROM activeflows WHERE deleted = 0 GROUP BY current_action_type');
+const [[check]] = (await sqlLarge.query('SELECT (SELECT SUM(n) FROM activeflow_counts) AS counted, (SELECT COUNT(*) FROM activeflows) AS actual')) as any;
 console.log(`count grouped by current_action_type over ${LARGE} rows: ${countAll.toFixed(1)} ms all statuses, ${countRunning.toFixed(1)} ms running (median of 7); the same by scanning activeflows ${scanAll.toFixed(1)} ms; counts ${check.counted} = rows ${check.actual}`);
 
 const floorSat = rows[0] as unknown as Measure;
@@ -374,5 +392,6 @@ console.log(`throughput ratio ours/floor at saturation: ${summary.ratioToFloor.t
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify(summary, null, 2));
 writeFileSync('bench/results/latest.md', markdown(summary, rows as MeasuredRow[]));
+await sqlLarge.end();
 await cleanUp();
 process.exit(0);
