@@ -1,6 +1,5 @@
 // Composition of one worker: database, broker, app, consumers, timers, outbox relay, HTTP.
 import type { Server } from 'node:http';
-import { v7 as uuidv7 } from 'uuid';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -12,6 +11,7 @@ import { openDatabase } from './adapters/db/connect.ts';
 import { createRelayLink } from './adapters/db/relay-link.ts';
 import { createOutboxRelay, type OutboxRelay } from './adapters/db/outbox-relay.ts';
 import { createStateCache } from './adapters/db/state-cache.ts';
+import { createIdSource } from './adapters/ids.ts';
 import { createStore } from './adapters/db/store.ts';
 import type { Database } from './adapters/db/tables.ts';
 import { createHttpFetcher } from './adapters/http/fetcher.ts';
@@ -64,7 +64,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       clock: options.clock ?? preciseNow,
       // Time-ordered (v7): new activeflows and events go to the right end of the primary key,
       // whose pages stay cached, instead of random pages of a large table.
-      newId: uuidv7,
+      newId: createIdSource(),
       maxExecuteCount: config.maxExecuteCount,
       actionTimeoutMs: config.actionTimeoutMs,
       logger,
