@@ -69,6 +69,17 @@ describe('direct hand-over of a cached commit’s events to the relay', () => {
     });
   }
 
+  it('a new activeflow whose flow the batch does not know is a miss of the cache (nothing sent), not a stale try', async () => {
+    const outcomes: string[] = [];
+    const store = createStore(fresh.opened.db, fresh.opened.pool, createRelayLink(), { cache: createStateCache(10), outboxIds: 'consecutive' }, 0, { onCached: (outcome) => outcomes.push(outcome) });
+    const state = started([act(A(1), 'talk')], { id: randomUUID() }).state;
+    await store.batch({ lock: [], create: [state.activeflow.id], flows: [], messages: [] }, async (tx) => {
+      await tx.insertActiveflow(state, 1);
+    });
+    assert.deepEqual(outcomes, ['miss']);
+    assert.equal((await query('SELECT id FROM activeflows WHERE id = ?', [state.activeflow.id])).length, 1, 'inserted the usual way');
+  });
+
   it('hands over only its own rows, from memory, while the relay is clean; reads the outbox after COMMIT while it is not', async () => {
     const link = createRelayLink();
     const cache = createStateCache(10);

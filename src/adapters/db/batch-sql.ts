@@ -71,6 +71,8 @@ export function insertActiveflows(rows: ActiveflowRow[]): Statement {
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [tuples(rows)] };
 }
 
+const FLOW_ID_AT = ACTIVEFLOW_COLUMNS.indexOf('flow_id');
+
 /**
  * New activeflows started on cached flows (`seqs`: the seq the batch knew for each flow_id):
  * each row takes its flow_id from its flow's row, and only while the flow still has that seq.
@@ -86,7 +88,6 @@ export function insertActiveflowsChecked(rows: ActiveflowRow[], seqs: Map<string
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [values] };
 }
 
-const FLOW_ID_AT = ACTIVEFLOW_COLUMNS.indexOf('flow_id');
 
 /** Locked, existing activeflows: one statement for all of them (each row's version raised). */
 export function updateActiveflows(rows: ActiveflowRow[]): Statement {

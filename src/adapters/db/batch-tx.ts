@@ -192,8 +192,14 @@ export async function runBatch<T>(
   if (opened.cached) {
     // An input left alone (stale, a duplicate) was judged on a cached state no statement checks.
     for (const id of opened.locked.keys()) if (!buffers.rows.has(id)) throw new CacheMiss(`a check of activeflow ${id} it does not write`);
-    // Likewise a cached flow no new row's INSERT checks (its start was rejected, say).
-    const checked = new Set([...buffers.created].map((id) => buffers.rows.get(id)!.flow_id));
+    // A new row's INSERT checks its flow's seq, which the batch must know; a cached flow no new
+    // row checks (its start was rejected, say) was used unchecked.
+    const checked = new Set<string>();
+    for (const id of buffers.created) {
+      const flowId = buffers.rows.get(id)!.flow_id;
+      if (!opened.flows.get(flowId)) throw new CacheMiss(`the flow ${flowId} of activeflow ${id}`);
+      checked.add(flowId);
+    }
     for (const id of opened.flows.keys()) if (!checked.has(id)) throw new CacheMiss(`a check of flow ${id} it does not start`);
   }
   const counts = createCountDeltas();
