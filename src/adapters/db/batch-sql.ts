@@ -74,15 +74,15 @@ export function insertActiveflows(rows: ActiveflowRow[]): Statement {
 const FLOW_ID_AT = ACTIVEFLOW_COLUMNS.indexOf('flow_id');
 
 /**
- * New activeflows started on cached flows (`seqs`: the seq the batch knew for each flow_id):
+ * New activeflows started on cached flows (`seqOf`: the seq the batch knew for a flow_id):
  * each row takes its flow_id from its flow's row, and only while the flow still has that seq.
  * A flow updated or deleted since gives NULL there and fails the statement (1048, the session is
  * strict; like updateActiveflowChecked) and with it the transaction, before its COMMIT.
  */
-export function insertActiveflowsChecked(rows: ActiveflowRow[], seqs: Map<string, number>): Statement {
+export function insertActiveflowsChecked(rows: ActiveflowRow[], seqOf: (flowId: string) => number): Statement {
   const values = tuples(rows).map((tuple: unknown[], index) => {
     const flowId = rows[index]!.flow_id;
-    tuple[FLOW_ID_AT] = new SqlFragment('(SELECT id FROM flows WHERE id = ? AND seq = ?)', [flowId, seqs.get(flowId)]);
+    tuple[FLOW_ID_AT] = new SqlFragment('(SELECT id FROM flows WHERE id = ? AND seq = ?)', [flowId, seqOf(flowId)]);
     return tuple;
   });
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [values] };

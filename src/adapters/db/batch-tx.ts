@@ -331,7 +331,8 @@ function flushStatements(buffers: Buffers, cached: Opened | null, returning: boo
   const updated: ActiveflowRow[] = [];
   for (const [id, row] of buffers.rows) (buffers.created.has(id) ? created : updated).push(row);
   const statements: Statement[] = [];
-  if (created.length > 0) statements.push(cached ? insertActiveflowsChecked(created, flowSeqs(cached)) : insertActiveflows(created));
+  // A cached batch knows the flow of each new row (runBatch checked that before any statement).
+  if (created.length > 0) statements.push(cached ? insertActiveflowsChecked(created, (flowId) => cached.flows.get(flowId)!.seq) : insertActiveflows(created));
   if (cached) {
     for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, cached.versions.get(row.id)!));
   } else if (updated.length > 0) statements.push(updateActiveflows(updated));
@@ -350,13 +351,6 @@ export function outboxEntry(event: OutgoingEvent, now: string, rows: Map<string,
   const { data, ...entry } = event;
   const fromRow = data !== undefined && rows.get(event.aggregate_id)?.doc === data;
   return { ...entry, tm_create: now, ...(fromRow ? { around: envelopeAround(event.type) } : {}) };
-}
-
-/** The seq of each flow a cached batch knows (only those: getFlow misses on any other). */
-function flowSeqs({ flows }: Opened): Map<string, number> {
-  const seqs = new Map<string, number>();
-  for (const [id, found] of flows) if (found) seqs.set(id, found.seq);
-  return seqs;
 }
 
 function toStored(row: StateRow): StoredActiveflow {
