@@ -11,6 +11,13 @@ export interface Measure {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Every latency of the measured window, in ms, sorted (left out of the JSON report). */
+  latencies: number[];
+}
+
+/** The q-quantile of sorted latencies. */
+export function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 export interface Target {
@@ -92,8 +99,8 @@ export function createLoop(concurrency: number, ratePerSecond?: number) {
       if (pacer) clearInterval(pacer);
       target = null;
       latencies.sort((a, b) => a - b);
-      const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-      return { transitions, seconds: elapsed, perSecond: transitions / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), maxMs: latencies.at(-1) ?? NaN };
+      const pick = (q: number) => quantile(latencies, q);
+      return { transitions, seconds: elapsed, perSecond: transitions / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), maxMs: latencies.at(-1) ?? NaN, latencies };
     },
   };
 }
