@@ -27,6 +27,8 @@ const schema = z.object({
   BATCH_MAX: int(1).default(32),
   BATCH_IN_FLIGHT: int(1).default(4),
   STATE_CACHE_SIZE: int(0).default(10_000),
+  PROCESSED_RETENTION_MS: int(0).default(86_400_000),
+  PRUNE_INTERVAL_MS: int(10).default(60_000),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
 });
 
@@ -52,6 +54,8 @@ export type Config = Readonly<{
   batchMax: number;
   batchInFlight: number;
   stateCacheSize: number;
+  processedRetentionMs: number;
+  pruneIntervalMs: number;
   shutdownTimeoutMs: number;
 }>;
 
@@ -89,6 +93,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batchMax: e.BATCH_MAX,
     batchInFlight: e.BATCH_IN_FLIGHT,
     stateCacheSize: e.STATE_CACHE_SIZE,
+    processedRetentionMs: e.PROCESSED_RETENTION_MS,
+    pruneIntervalMs: e.PRUNE_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

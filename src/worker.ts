@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp, type App } from './app/index.ts';
+import { pruneProcessed } from './app/prune.ts';
 import { connectBroker, type Broker } from './adapters/amqp/broker.ts';
 import { createEventConsumer, createRpcConsumer } from './adapters/amqp/consumers.ts';
 import { createPublisher } from './adapters/amqp/publisher.ts';
@@ -19,9 +20,12 @@ import { createMetrics, type Metrics } from './adapters/http/metrics.ts';
 import { startHttpServer } from './adapters/http/server.ts';
 import { createRouter } from './rpc/router.ts';
 import { createRoutes } from './rpc/routes.ts';
+import { every, type Periodic } from './periodic.ts';
 
 /** Wall-clock time with sub-millisecond precision, so timestamps carry real microseconds. */
 const preciseNow = () => performance.timeOrigin + performance.now();
+/** Longest a run of the pruning job deletes before it leaves the rest to its next run. */
+const PRUNE_BUDGET_MS = 5_000;
 
 export interface Worker {
   app: App;
@@ -55,13 +59,14 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       if (err) logger.info({ err }, 'group commit from the state cache failed; running it the usual way');
     },
   });
+  const clock = options.clock ?? preciseNow;
   let relay: OutboxRelay | null = null;
   const afterCommit = () => relay?.kick();
   const app = createApp(
     store,
     {
       http: createHttpFetcher(),
-      clock: options.clock ?? preciseNow,
+      clock,
       // Time-ordered (v7): new activeflows and events go to the right end of the primary key,
       // whose pages stay cached, instead of random pages of a large table.
       newId: createIdSource(),
@@ -108,21 +113,33 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   });
   relay.start();
 
-  let timerRun: Promise<void> | null = null;
-  const timerTick = () => {
-    if (timerRun || stopping) return;
-    timerRun = app.activeflows
-      .fireDueTimers()
-      .then((fired) => {
-        if (fired > 0) {
-          metrics.timersFired.inc(fired);
-          afterCommit();
-        }
-      })
-      .catch((err: unknown) => logger.warn({ err }, 'timer scan failed'))
-      .finally(() => (timerRun = null));
-  };
-  const timerInterval = setInterval(timerTick, config.timerPollMs);
+  const jobs: Periodic[] = [
+    every(config.timerPollMs, () =>
+      app.activeflows.fireDueTimers().then(
+        (fired) => {
+          if (fired > 0) {
+            metrics.timersFired.inc(fired);
+            afterCommit();
+          }
+        },
+        (err: unknown) => logger.warn({ err }, 'timer scan failed'),
+      ),
+    ),
+  ];
+  if (config.processedRetentionMs > 0) {
+    jobs.push(
+      every(config.pruneIntervalMs, () =>
+        pruneProcessed(store, clock, config.processedRetentionMs, PRUNE_BUDGET_MS).then(
+          (deleted) => {
+            if (deleted === 0) return;
+            metrics.processedPruned.inc(deleted);
+            logger.info({ deleted, retention_ms: config.processedRetentionMs }, 'input ids past their retention pruned');
+          },
+          (err: unknown) => logger.warn({ err }, 'pruning processed_messages failed'),
+        ),
+      ),
+    );
+  }
 
   const server: Server | null = await startHttpServer(config.httpPort, metrics, {
     healthy: () => !stopping,
@@ -140,10 +157,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       if (stopping) return;
       stopping = true;
       metrics.ready.set(0);
-      clearInterval(timerInterval);
+      for (const job of jobs) job.stop();
       await broker.stopConsuming();
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      while ((inFlight > 0 || timerRun) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while ((inFlight > 0 || jobs.some((job) => job.busy())) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await relay.flush();
       await relay.stop();
       await broker.close();

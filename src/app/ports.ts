@@ -106,6 +106,8 @@ export interface Store {
   /** Ids of a customer's activeflows not yet deleted, a batch at a time. */
   customerActiveflowIds(customerId: string, limit: number): Promise<string[]>;
   customerFlowIds(customerId: string, limit: number): Promise<string[]>;
+  /** Deletes up to `limit` input ids recorded before `before`, oldest first; returns how many went. */
+  pruneProcessed(before: string, limit: number): Promise<number>;
 }
 
 /** Publishes committed events; resolves once the broker confirmed every one of them. */

@@ -19,6 +19,7 @@ export function createMetrics(withDefaults = true) {
     outboxLag: new Histogram({ name: 'flow_manager_outbox_lag_seconds', help: 'Age of the oldest event of a published batch', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: r }),
     reconnects: new Counter({ name: 'flow_manager_amqp_reconnects_total', help: 'AMQP connections lost and recovered', registers: r }),
     handleSeconds: new Histogram({ name: 'flow_manager_handle_seconds', help: 'Time to handle one message', labelNames: ['queue'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5], registers: r }),
+    processedPruned: new Counter({ name: 'flow_manager_processed_pruned_total', help: 'Input ids deleted from processed_messages after their retention', registers: r }),
     timersFired: new Counter({ name: 'flow_manager_timers_fired_total', help: 'Durable timers fired', registers: r }),
     ready: new Gauge({ name: 'flow_manager_ready', help: '1 when connected to the broker and the database', registers: r }),
   };
