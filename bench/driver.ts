@@ -110,8 +110,10 @@ export async function driveOurs(channel: Channel, names: { callExchange: string;
   const waitingAt = new Map<string, { id: string; type: string }>();
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, names.eventExchange, '');
+  // Each event with a message id of its own, as a platform service publishes them: the worker
+  // records it in processed_messages, as the floor records its message ids.
   const publish = (type: string, data: unknown) =>
-    channel.publish(names.callExchange, '', Buffer.from(JSON.stringify({ type, publisher: 'bench', data_type: 'application/json', data })), { persistent: true });
+    channel.publish(names.callExchange, '', Buffer.from(JSON.stringify({ type, publisher: 'bench', data_type: 'application/json', data })), { persistent: true, messageId: randomUUID() });
   const { consumerTag } = await channel.consume(queue, (m) => {
     if (!m) return;
     const event = JSON.parse(m.content.toString());
