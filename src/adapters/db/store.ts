@@ -146,13 +146,17 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, b
       return rows.map((r) => r.id);
     },
     async pruneProcessed(before, limit) {
-      // The ids are picked by a consistent read and deleted by primary key: the DELETE locks only
-      // those rows and no gaps of processed_created, so inputs recording new ids never wait for it
-      // (a row's tm_create never changes, so the ids picked stay past the retention).
+      // The ids are picked by a consistent read (a row's tm_create never changes, so they stay
+      // past the retention) and deleted by primary key, under READ COMMITTED: the DELETE locks
+      // those rows only, never a gap (as REPEATABLE READ does around a row another pruner has
+      // just deleted), so the inputs recording new ids beside them do not wait for it.
       const rows = await db.selectFrom('processed_messages').select('message_id').where('tm_create', '<', before).orderBy('tm_create').limit(limit).execute();
       if (rows.length === 0) return 0;
       const ids = rows.map((r) => r.message_id);
-      const result = await db.deleteFrom('processed_messages').where('message_id', 'in', ids).executeTakeFirst();
+      const result = await db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => trx.deleteFrom('processed_messages').where('message_id', 'in', ids).executeTakeFirst());
       return Number(result.numDeletedRows);
     },
   };
