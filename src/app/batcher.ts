@@ -16,8 +16,19 @@ interface Pending {
 }
 
 /**
- * `maxBatch` inputs at most per transaction, `maxInFlight` transactions at once. An input for an
- * activeflow already in a batch waits for the next one, so one activeflow's inputs stay in order.
+ * The fewest inputs a batch takes when the queue is spread over free transaction slots. At 500/s
+ * (bursts of 2-3 inputs), batches of at most 2 had a p50 at or under that of one batch per burst
+ * in all 7 same-run rounds (equal in one); batches of 1, a commit per input, were lower in 1 of 3
+ * (bench/RESULTS.md).
+ */
+const MIN_SPREAD = 2;
+
+/**
+ * `maxBatch` inputs at most per transaction, `maxInFlight` transactions at once. The queued inputs
+ * are spread over the free slots (at least MIN_SPREAD per batch): a worker with little to do runs
+ * a burst as a few small transactions side by side, while one at full load (no slot free until a
+ * batch ends, and a long queue by then) still fills its batches. An input for an activeflow
+ * already in a batch waits for the next one, so one activeflow's inputs stay in order.
  * When a whole batch fails for a reason other than the database being unavailable (one input
  * breaks the transaction itself, say a statement the database refuses), each of its inputs is run
  * again alone (`runItem`), so only the culprit fails and goes towards its delivery limit.
@@ -48,9 +59,10 @@ export function createBatcher(activeflows: Pick<ActiveflowUseCases, 'inputBatch'
   const pump = () => {
     scheduled = false;
     while (inFlight < maxInFlight && queue.length > 0) {
+      const size = Math.min(maxBatch, Math.max(MIN_SPREAD, Math.ceil(queue.length / (maxInFlight - inFlight))));
       const batch: Pending[] = [];
       const ids = new Set<string>();
-      for (let i = 0; i < queue.length && batch.length < maxBatch; ) {
+      for (let i = 0; i < queue.length && batch.length < size; ) {
         const pending = queue[i]!;
         if (busy.has(pending.item.id) || ids.has(pending.item.id)) {
           i++;

@@ -53,6 +53,29 @@ describe('group-commit batcher', () => {
     assert.equal(f.batches.flat().length, 20);
   });
 
+  it('spreads inputs that arrive together over the free slots, at least two per batch', async () => {
+    const f = fake();
+    const batcher = createBatcher(f, 10, 4);
+    await Promise.all(Array.from({ length: 5 }, (_, n) => batcher.submit(item(`af${n}`, n))));
+    // 5 queued, 4 slots free: 2 (5/4 rounded up); 3 left, 3 free: 2 (1, but at least 2); then 1.
+    assert.deepEqual(
+      f.batches.map((b) => b.length),
+      [2, 2, 1],
+    );
+    assert.equal(f.maxConcurrent, 3);
+  });
+
+  it('fills its batches while the queue is long', async () => {
+    const f = fake(10);
+    const batcher = createBatcher(f, 8, 4);
+    await Promise.all(Array.from({ length: 40 }, (_, n) => batcher.submit(item(`af${n}`, n))));
+    // 40 queued: four full batches at once. How the 8 left are cut depends on how many slots
+    // have come free when they are taken (timers), so only the total is checked for them.
+    const sizes = f.batches.map((b) => b.length);
+    assert.deepEqual(sizes.slice(0, 4), [8, 8, 8, 8], JSON.stringify(sizes));
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 40);
+  });
+
   it('rejects only the input that failed; the others of its batch resolve', async () => {
     const batcher = createBatcher(fake(), 10, 1);
     const results = await Promise.allSettled([batcher.submit(item('x', 1)), batcher.submit(item('bad', 1)), batcher.submit(item('y', 1))]);
