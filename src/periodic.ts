@@ -13,18 +13,14 @@ export interface Periodic {
  */
 export function every(intervalMs: number, job: () => Promise<void>): Periodic {
   let running: Promise<void> | null = null;
-  let stopped = false;
   const interval = setInterval(() => {
-    if (running || stopped) return;
+    if (running) return;
     running = job()
       .catch(() => undefined)
       .finally(() => (running = null));
   }, intervalMs);
   return {
-    stop() {
-      stopped = true;
-      clearInterval(interval);
-    },
+    stop: () => clearInterval(interval),
     busy: () => running !== null,
   };
 }

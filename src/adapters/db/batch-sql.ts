@@ -88,7 +88,6 @@ export function insertActiveflowsChecked(rows: ActiveflowRow[], seqOf: (flowId: 
   return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [values] };
 }
 
-
 /** Locked, existing activeflows: one statement for all of them (each row's version raised). */
 export function updateActiveflows(rows: ActiveflowRow[]): Statement {
   const updates = ['version = version + 1', ...ACTIVEFLOW_MUTABLE.map((column) => `${column} = VALUES(${column})`)].join(', ');
