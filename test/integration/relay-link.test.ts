@@ -132,7 +132,23 @@ describe('outbox deletes ride on group commits', () => {
     const link = createRelayLink();
     const published: number[] = [];
     const publisher = { publish: async (rows: OutgoingEvent[]) => void published.push(...rows.map((r) => Number((r as OutboxRecord).id))) };
-    const control = { takeKick: () => false, nextKick: () => new Promise<void>(() => undefined), stopped: () => false };
+    // Kicks every 25 ms until the commit's read ends, so that the relay, idle otherwise, keeps the
+    // lock (it lets go after 50 ms without one) however late this test gets its turns on a busy
+    // box; a kick wins over the relay's 10 ms lingering read only now and then, so it still reads.
+    let kick = new Promise<void>(() => undefined);
+    let fire = () => undefined as void;
+    const rearm = () => {
+      kick = new Promise<void>((resolve) => (fire = resolve));
+    };
+    rearm();
+    const kicker = setInterval(() => {
+      const fired = fire;
+      rearm();
+      fired();
+    }, 25);
+    const never = new Promise<void>(() => undefined);
+    let holding = true;
+    const control = { takeKick: () => false, nextKick: () => (holding ? kick : never), stopped: () => false };
     await query('DELETE FROM outbox');
     await insertRow();
     const [first] = await outboxIds();
@@ -146,9 +162,12 @@ describe('outbox deletes ride on group commits', () => {
       const second = (await outboxIds()).find((id) => id !== first);
       await waitUntil(() => (published.includes(second!) ? true : undefined), 2_000, 'the relay publishing the next row meanwhile');
       link.offer(null);
+      holding = false;
+      clearInterval(kicker);
       await pumping;
       assert.deepEqual(published, [first, second]);
     } finally {
+      clearInterval(kicker);
       conn.release(false);
     }
   });
