@@ -28,5 +28,8 @@ if (files.length === 0) {
   console.error(`no test files under ${dirs.join(', ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
+// --test-force-exit: a test file whose tests are done exits even if it left a timer or socket
+// open. Without it, a broken cleanup (an interval that a failing stop() never clears, say) hangs
+// the whole run after the failure was reported, until CI's time limit.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
