@@ -5,10 +5,12 @@
 // take turns at going first and are pooled; BENCH_QUICK=1 stops after the 10k-row runs of one
 // worker and the floor; BENCH_LATENCY=1
 // (or =saturation) runs BENCH_ROUNDS (4) rounds of floor / ours / ours with BENCH_VARIANT's
-// settings (default: no state cache) at one load.
+// settings (default: no state cache) at one load. BENCH_NODE_FLAGS replaces the worker's V8 flags;
+// BENCH_WORKER_STDOUT=/path/prefix writes each worker's stdout (--trace-gc-nvp, say) to
+// prefix.<pid>.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import amqp from 'amqplib';
 import { createConnection } from 'mysql2/promise';
@@ -52,20 +54,21 @@ const workerEnv = { ...process.env, ...names, PREFETCH: String(PREFETCH), DB_POO
 
 let nextPort = 19700;
 
-/** The V8 flags `npm start` gives the worker (package.json); a run's BENCH_NODE_FLAGS (a variant's, say) replaces them. */
+/** The V8 flags `npm start` gives the worker (package.json); BENCH_NODE_FLAGS (a variant's, else the bench's own) replaces them. */
 const WORKER_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
 async function spawnScript(script: string, env: Record<string, string> = {}): Promise<ChildProcess & { port?: number }> {
   const port = nextPort++;
   const profile = process.env.BENCH_PROFILE && script === 'src/main.ts' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
-  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, ...(script === 'src/main.ts' ? (env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS) : []), '--import', 'tsx', script], {
+  const child: ChildProcess & { port?: number } = spawn(process.execPath, [...profile, ...(script === 'src/main.ts' ? ((env.BENCH_NODE_FLAGS ?? process.env.BENCH_NODE_FLAGS)?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS) : []), '--import', 'tsx', script], {
     env: { ...workerEnv, ...env, HTTP_PORT: String(port), MYSQL_URL: `${MYSQL}/${DB}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.port = port;
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  if (process.env.BENCH_WORKER_STDOUT && script === 'src/main.ts') child.stdout!.pipe(createWriteStream(`${process.env.BENCH_WORKER_STDOUT}.${child.pid}`));
   let exited = false;
   child.once('exit', () => (exited = true));
   const deadline = Date.now() + 60_000;
