@@ -1,7 +1,7 @@
 // The engine's entry point: (state, input, context) -> outcome. Never mutates its arguments.
 import { isHandedOffType } from './action-types.ts';
 import type { IoRequest } from './actions/handler.ts';
-import { cloneJson } from './clone.ts';
+import { cloneJson, draftOf } from './clone.ts';
 import { parseOption } from './options.ts';
 import {
   endFlow,
@@ -74,7 +74,7 @@ export const MAX_COMPLETE_CHAIN = 5;
 
 /** Applies one input to an activeflow and runs it to its next settled state. */
 export function apply(state: FlowState, input: EngineInput, ctx: EngineContext): Outcome {
-  const draft = cloneJson(state);
+  const draft = draftOf(state);
   const trace: TraceStep[] = [];
   const af = draft.activeflow;
   if (input.type === 'delete') return applyDelete(state, draft, ctx, trace);
@@ -163,7 +163,7 @@ export function apply(state: FlowState, input: EngineInput, ctx: EngineContext):
 
 /** Continues a run paused for IO with the shell's result (fetch and fetch_flow, SPEC 3.1). */
 export function resume(pending: PendingIo, result: IoResult, ctx: EngineContext): Outcome {
-  const draft = cloneJson(pending.state);
+  const draft = draftOf(pending.state);
   const trace = [...pending.trace];
   const current = draft.activeflow.current_action;
   const type = current.type === 'fetch' ? 'fetch' : 'fetch_flow';
