@@ -135,9 +135,10 @@ describe('outbox deletes ride on group commits', () => {
     // Kicks every 25 ms until the commit's read ends, so that the relay, idle otherwise, keeps the
     // lock (it lets go after 50 ms without one). A kick that lands while the relay is reading is
     // kept for its next takeKick, as a commit's is: on a busy box its reads take longer than the
-    // kicks' spacing, and a kick seen only by nextKick would then be missed (this test failed
-    // that way, 1 in a few full runs). The relay's 10 ms lingering read still beats most kicks
-    // to nextKick, so it still reads.
+    // kicks' spacing, and a kick seen only by nextKick would then be missed (a likely cause of
+    // this test's one failure, timed out waiting for a commit's read, in a full run of
+    // 2026-12-02). The relay's 10 ms lingering read still beats most kicks to nextKick, so it
+    // still reads.
     let kick = new Promise<void>(() => undefined);
     let fire = () => undefined as void;
     let pending = false;
