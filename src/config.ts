@@ -23,6 +23,7 @@ const schema = z.object({
   DB_POOL_SIZE: int(1).default(10),
   TIMER_POLL_MS: int(10).default(1000),
   OUTBOX_POLL_MS: int(10).default(500),
+  OUTBOX_DELETE_MS: int(0).default(50),
   TX_MAX_RETRIES: int(0).default(5),
   BATCH_MAX: int(1).default(32),
   BATCH_IN_FLIGHT: int(1).default(4),
@@ -50,6 +51,7 @@ export type Config = Readonly<{
   dbPoolSize: number;
   timerPollMs: number;
   outboxPollMs: number;
+  outboxDeleteMs: number;
   txMaxRetries: number;
   batchMax: number;
   batchInFlight: number;
@@ -89,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: e.DB_POOL_SIZE,
     timerPollMs: e.TIMER_POLL_MS,
     outboxPollMs: e.OUTBOX_POLL_MS,
+    outboxDeleteMs: e.OUTBOX_DELETE_MS,
     txMaxRetries: e.TX_MAX_RETRIES,
     batchMax: e.BATCH_MAX,
     batchInFlight: e.BATCH_IN_FLIGHT,

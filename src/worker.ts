@@ -45,11 +45,12 @@ export interface WorkerOptions {
 export async function startWorker(config: Config, logger: Logger, options: WorkerOptions = {}): Promise<Worker> {
   const metrics = createMetrics(options.defaultMetrics ?? true);
   const { db, pool, outboxIds } = await openDatabase(config.databaseUrl, config.dbPoolSize);
-  // Outbox rows this worker's relay published, deleted by its next group commit.
+  // Outbox rows this worker's relay published, to be deleted (by the relay, or by the next group
+  // commit with OUTBOX_DELETE_MS=0).
   const relayLink = createRelayLink();
   // The states this worker committed last: a group commit of inputs for them needs no read.
   const stateCache = createStateCache(config.stateCacheSize);
-  const store = createStore(db, pool, relayLink, { cache: stateCache, outboxIds }, config.txMaxRetries, {
+  const store = createStore(db, pool, relayLink, { cache: stateCache, outboxIds, commitsDelete: config.outboxDeleteMs === 0 }, config.txMaxRetries, {
     onRetry: (reason, attempt, err) => {
       metrics.retries.inc({ reason });
       logger.warn({ reason, attempt, err }, 'transaction retried');
@@ -105,7 +106,9 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     ],
     hooks: { onDisconnect: () => metrics.reconnects.inc() },
   });
-  relay = createOutboxRelay(pool, createPublisher(broker, config.eventExchange), relayLink, logger, config.outboxPollMs, {
+  // OUTBOX_DELETE_MS=0: group commits delete published rows (then the relay's fallback waits 5 ms).
+  const timing = { pollMs: config.outboxPollMs, ...(config.outboxDeleteMs > 0 ? { deleteAfterMs: config.outboxDeleteMs } : {}) };
+  relay = createOutboxRelay(pool, createPublisher(broker, config.eventExchange), relayLink, logger, timing, {
     onPublished: (count, ageMs) => {
       metrics.published.inc(count);
       metrics.outboxLag.observe(ageMs / 1000);

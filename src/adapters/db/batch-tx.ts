@@ -2,9 +2,10 @@
 // needs (its activeflows locked in id order, its flows, its input ids, caller-chosen new ids) go
 // as one multi-statement query; the inputs then run against those results with every write
 // buffered in memory; the writes (one statement per table), the delete of outbox rows the relay
-// has published, COMMIT and (while this worker's relay holds the lock) a read of the outbox for
-// the relay go as a second one. Reads the batch did not know up front (an
-// on-complete link's flow, fetch_flow) cost one more each.
+// has published (in a batch of DELETING_BATCH inputs or more, or in every one with
+// OUTBOX_DELETE_MS=0), COMMIT and (while this worker's relay holds the lock) a read of the outbox
+// for the relay go as a second one. Reads the batch did not know up front (an on-complete link's
+// flow, fetch_flow) cost one more each.
 // From the state cache (state-cache.ts), a batch of inputs for activeflows this worker wrote last
 // and of start_flow inputs for flows it read before takes one round trip: no reads, START
 // TRANSACTION joins the writes, each row's UPDATE checks its version and each new row its flow's
@@ -54,11 +55,25 @@ interface Buffers {
 /** Most published outbox rows one group commit deletes. */
 const DELETES_PER_BATCH = 1000;
 
+/**
+ * With OUTBOX_DELETE_MS > 0, the fewest inputs of a group commit that deletes published outbox
+ * rows. A small batch (a worker with little to do) keeps the statement off its commit, which
+ * the caller waits for; a large one (a busy worker, whose relay would otherwise delete hundreds
+ * of rows in a commit of their own every OUTBOX_DELETE_MS) takes them at little cost per input.
+ */
+const DELETING_BATCH = 8;
+
 /** What group commits share beyond the relay link. */
 export interface Batching {
   cache: StateCache;
   /** How a batch learns its outbox rows' ids (connect.ts); `read`: no direct hand-over. */
   outboxIds: OutboxIds;
+  /**
+   * Whether every group commit deletes the outbox rows the relay has published, in its own
+   * transaction (OUTBOX_DELETE_MS=0; the default here). When false only a batch of at least
+   * DELETING_BATCH inputs does, and the relay deletes the rest, many at a time.
+   */
+  commitsDelete?: boolean;
 }
 
 type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'> & { version: number | string };
@@ -212,7 +227,8 @@ export async function runBatch<T>(
     (s): s is Statement => s !== null,
   );
   // Outbox rows the relay has published: deleted by this commit rather than by one of their own.
-  const published = link.take(DELETES_PER_BATCH);
+  const deletes = batching.commitsDelete !== false || reads.lock.length + reads.create.length >= DELETING_BATCH;
+  const published = deletes ? link.take(DELETES_PER_BATCH) : [];
   if (published.length > 0) writes.push(deleteOutbox(published));
   // While this worker's relay holds the lock: read the outbox right after COMMIT, for the relay.
   const skip = direct ? null : link.feedSkip();

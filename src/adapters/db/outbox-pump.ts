@@ -1,10 +1,11 @@
 // One drain of the outbox by the relay that holds the lock, pipelined: the next rows are read and
 // published while earlier ones still wait for their broker confirms. Group commits feed it the
 // rows they read right after their COMMIT (RelayLink), so most events need no read of the relay's
-// own. Confirmed rows are handed back to RelayLink: the worker's next group commit deletes them
-// in its own transaction, and what no commit takes within DELETE_AFTER_MS the relay deletes
-// itself. Rows go out in id order; a row published and not yet deleted is never read again by
-// this worker (a failed delete leaves it for later, and another worker's relay may republish it
+// own. Confirmed rows are handed back to RelayLink, for a large group commit to delete in its own
+// transaction; what none takes within `deleteAfterMs` (OUTBOX_DELETE_MS) the relay deletes, all
+// of it in one statement of its own (with OUTBOX_DELETE_MS=0 every group commit takes them, and
+// the relay waits DELETE_AFTER_MS). Rows go out in id order; a row published and not yet deleted
+// is never read again by this worker (a failed delete leaves it for later, and another worker's relay may republish it
 // after a crash: a duplicate).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
@@ -15,7 +16,7 @@ import { acquire, type RawConnection } from './raw.ts';
 
 /** Reads published and not yet confirmed at once. */
 const MAX_PUBLISHING = 4;
-/** How long confirmed rows wait for a group commit to delete them before the relay does. */
+/** By default, how long confirmed rows wait for a group commit to delete them before the relay does. */
 const DELETE_AFTER_MS = 5;
 /** How long an idle relay keeps the lock, waiting for the next commit, before it lets go. */
 const LINGER_MS = 50;
@@ -32,6 +33,8 @@ export interface PumpControl {
   /** Resolves at the next kick (a commit happened). */
   nextKick(): Promise<void>;
   stopped(): boolean;
+  /** How long confirmed rows wait before the relay deletes them itself (DELETE_AFTER_MS if unset). */
+  deleteAfterMs?: number;
   onPublished?: (count: number, oldestAgeMs: number) => void;
 }
 
@@ -72,7 +75,7 @@ export async function pumpOutbox(conn: RawConnection, pool: Pool, publisher: Pub
           fallback ??= setTimeout(() => {
             fallback = null;
             deleteWaiting();
-          }, DELETE_AFTER_MS);
+          }, control.deleteAfterMs ?? DELETE_AFTER_MS);
         },
         (err: unknown) => void (failed.failure ??= { err }),
       )

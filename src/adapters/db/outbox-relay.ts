@@ -27,7 +27,13 @@ export interface RelayHooks {
 /** The relay lock is per database: several deployments may share one MySQL server. */
 const LOCK_PREFIX = 'flow_manager_outbox.';
 
-export function createOutboxRelay(pool: Pool, publisher: Publisher, link: RelayLink, logger: Logger, pollMs: number, hooks: RelayHooks = {}): OutboxRelay {
+/** `pollMs`: OUTBOX_POLL_MS; `deleteAfterMs`: how long confirmed rows wait before the relay deletes them (outbox-pump.ts). */
+export interface RelayTiming {
+  pollMs: number;
+  deleteAfterMs?: number;
+}
+
+export function createOutboxRelay(pool: Pool, publisher: Publisher, link: RelayLink, logger: Logger, { pollMs, deleteAfterMs }: RelayTiming, hooks: RelayHooks = {}): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -42,6 +48,7 @@ export function createOutboxRelay(pool: Pool, publisher: Publisher, link: RelayL
     },
     nextKick: () => new Promise<void>((resolve) => (wake = resolve)),
     stopped: () => stopped,
+    ...(deleteAfterMs !== undefined ? { deleteAfterMs } : {}),
     ...(hooks.onPublished ? { onPublished: hooks.onPublished } : {}),
   };
 

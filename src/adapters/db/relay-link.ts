@@ -1,8 +1,10 @@
 // What a worker's group commits share with its outbox relay.
-// - Deletes: outbox rows that were published and confirmed wait here to be deleted. The next
-//   group commit deletes them inside its own transaction, so they cost no commit (and no log
-//   flush) of their own; when no group commit comes soon, the relay deletes them itself. Until a
-//   row is deleted for sure its id stays here, and the relay's reads skip it (no republishing).
+// - Deletes: outbox rows that were published and confirmed wait here to be deleted: by the next
+//   large group commit inside its own transaction (no commit of their own; with
+//   OUTBOX_DELETE_MS=0 by any group commit), or, when none comes within OUTBOX_DELETE_MS, by the
+//   relay, all of them in one statement (outbox-pump.ts). A small commit, which a caller waits
+//   for, leaves them: the statement would lengthen it. Until a row is deleted for sure its id
+//   stays here, and the relay's reads skip it (no republishing).
 // - Unfed commits: a commit that wrote events and read none for the relay (a read was under way,
 //   or it is not a group commit) says so here; the relay reads the outbox on its next kick only
 //   then, so the kicks of fed commits cost no read.
