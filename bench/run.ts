@@ -55,7 +55,7 @@ const workerEnv = { ...process.env, ...names, PREFETCH: String(PREFETCH), DB_POO
 let nextPort = 19700;
 
 /** The V8 flags `npm start` gives the worker (package.json); BENCH_NODE_FLAGS (a variant's, else the bench's own) replaces them. */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=32'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=32', '--initial-old-space-size=256'];
 
 /** Spawns a worker (src/main.ts) or the floor and resolves once it is ready. */
 async function spawnScript(script: string, env: Record<string, string> = {}): Promise<ChildProcess & { port?: number }> {
