@@ -45,8 +45,8 @@ export interface WorkerOptions {
 export async function startWorker(config: Config, logger: Logger, options: WorkerOptions = {}): Promise<Worker> {
   const metrics = createMetrics(options.defaultMetrics ?? true);
   const { db, pool, outboxIds } = await openDatabase(config.databaseUrl, config.dbPoolSize);
-  // Outbox rows this worker's relay published, to be deleted (by the relay, or by the next group
-  // commit with OUTBOX_DELETE_MS=0).
+  // Outbox rows this worker's relay published, to be deleted by a group commit or by the relay
+  // (OUTBOX_DELETE_MS, relay-link.ts).
   const relayLink = createRelayLink();
   // The states this worker committed last: a group commit of inputs for them needs no read.
   const stateCache = createStateCache(config.stateCacheSize);

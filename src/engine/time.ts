@@ -3,37 +3,22 @@
 /** `00` to `59`: the two-digit fields of a date and a time of day. */
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
 
-// The last day formatted and its `YYYY-MM-DD ` text, and the last instant and its whole text:
-// one input formats the same `now` several times, and all of a day's instants share the date.
-// A memo of a pure function: the results are what it computes, only made less often.
-let memoDays = NaN;
-let memoDate = '';
-let memoMs = NaN;
-let memoText = '';
-
 /**
  * Formats epoch milliseconds as the wire's UTC `YYYY-MM-DD HH:MM:SS.ffffff`; a fractional
  * millisecond gives the microseconds (epoch microseconds stay exact below 2^53).
  */
 export function formatTimestamp(epochMs: number): string {
-  if (epochMs === memoMs) return memoText;
   const totalMicros = Math.round(epochMs * 1000);
   const days = Math.floor(totalMicros / 86_400_000_000);
   const microsOfDay = totalMicros - days * 86_400_000_000;
-  if (days !== memoDays) {
-    const { year, month, day } = civilFromDays(days);
-    memoDate = `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]} `;
-    memoDays = days;
-  }
+  const { year, month, day } = civilFromDays(days);
   const secondsOfDay = Math.floor(microsOfDay / 1_000_000);
   const hh = Math.floor(secondsOfDay / 3600);
   const mm = Math.floor((secondsOfDay % 3600) / 60);
   const ss = secondsOfDay % 60;
   // 1,000,000 + micros has seven digits: the last six are the zero-padded microseconds.
   const micros = String(1_000_000 + (microsOfDay % 1_000_000)).slice(1);
-  memoText = `${memoDate}${TWO_DIGITS[hh]}:${TWO_DIGITS[mm]}:${TWO_DIGITS[ss]}.${micros}`;
-  memoMs = epochMs;
-  return memoText;
+  return `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]} ${TWO_DIGITS[hh]}:${TWO_DIGITS[mm]}:${TWO_DIGITS[ss]}.${micros}`;
 }
 
 /** Parses a wire timestamp back to epoch milliseconds (microseconds become the fraction). */

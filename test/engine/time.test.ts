@@ -1,6 +1,5 @@
 // The wire timestamps (engine/time.ts) against a reference built on Date's own UTC calendar, over
-// instants from year 0 to 9999, in any order (the formatter keeps a memo of the last day and
-// instant, so repeated and alternating calls must give the same texts as fresh ones).
+// instants from year 0 to 9999 (whole milliseconds, whole microseconds, and around midnight).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -24,12 +23,10 @@ const instant = fc.oneof(
   fc.tuple(fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: -2000, max: 2000 })).map(([day, ms]) => day * 86_400_000 + ms),
 );
 
-it('formats every instant as the reference does, whatever was formatted before', () => {
+it('formats every instant as the reference does', () => {
   fc.assert(
-    fc.property(fc.array(instant, { minLength: 1, maxLength: 8 }), (instants) => {
-      for (const ms of [...instants, ...[...instants].reverse()]) assert.equal(formatTimestamp(ms), reference(ms));
-    }),
-    { numRuns: 2000 },
+    fc.property(instant, (ms) => assert.equal(formatTimestamp(ms), reference(ms))),
+    { numRuns: 5000 },
   );
 });
 
@@ -44,7 +41,6 @@ it('parses what it formats back to the same microsecond', () => {
 it('gives the fixed texts of known instants', () => {
   assert.equal(formatTimestamp(0), '1970-01-01 00:00:00.000000');
   assert.equal(formatTimestamp(Date.UTC(2026, 11, 3, 23, 59, 59, 999) + 0.5), '2026-12-03 23:59:59.999500');
-  assert.equal(formatTimestamp(Date.UTC(2024, 1, 29, 12, 0, 0, 1)), '2024-02-29 12:00:00.001000');
   assert.equal(formatTimestamp(Date.UTC(2024, 1, 29, 12, 0, 0, 1)), '2024-02-29 12:00:00.001000');
   assert.equal(formatTimestamp(-1), '1969-12-31 23:59:59.999000');
 });

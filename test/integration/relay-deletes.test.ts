@@ -1,7 +1,7 @@
 // OUTBOX_DELETE_MS > 0 (the default): group commits of fewer than 8 inputs leave published outbox
 // rows alone, and the relay deletes all the rows confirmed within that window in one statement of
-// its own. Against a
-// fresh database of its own; the relay (pumpOutbox) publishes to a fake that confirms at once.
+// its own. Against a fresh database of its own; the relay (pumpOutbox) publishes to a fake that
+// confirms at once.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
