@@ -15,6 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import amqp from 'amqplib';
 import { createConnection } from 'mysql2/promise';
 import { createLoop, driveFloor, driveOurs, quantile, type Measure } from './driver.ts';
+import { checkpointSampler, settle } from './innodb.ts';
 import { prefill } from './prefill.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -93,13 +94,13 @@ function servicePids(): { broker: number[]; database: number[] } {
 }
 
 /** What the services did during a run: CPU of broker, database and this load generator; MySQL statements, commits and bytes. */
-async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number; diskReads: number; redoBytes: number; lockWaits: number; lockWaitMs: number }> {
+async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number; diskReads: number; pagesFlushed: number; redoBytes: number; lockWaits: number; lockWaitMs: number }> {
   const pids = servicePids();
   const cpu = (list: number[]) => list.reduce((s, pid) => s + usage(pid).cpuSeconds, 0);
   const own = process.cpuUsage();
-  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Bytes_received', 'Bytes_sent', 'Innodb_buffer_pool_reads', 'Innodb_os_log_written', 'Innodb_row_lock_waits', 'Innodb_row_lock_time')")) as any;
+  const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Bytes_received', 'Bytes_sent', 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_pages_flushed', 'Innodb_os_log_written', 'Innodb_row_lock_waits', 'Innodb_row_lock_time')")) as any;
   const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
-  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent'), diskReads: value('Innodb_buffer_pool_reads'), redoBytes: value('Innodb_os_log_written'), lockWaits: value('Innodb_row_lock_waits'), lockWaitMs: value('Innodb_row_lock_time') };
+  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent'), diskReads: value('Innodb_buffer_pool_reads'), pagesFlushed: value('Innodb_buffer_pool_pages_flushed'), redoBytes: value('Innodb_os_log_written'), lockWaits: value('Innodb_row_lock_waits'), lockWaitMs: value('Innodb_row_lock_time') };
 }
 
 /** The per-transition and per-second differences of two serviceCounters readings, over the measured window. */
@@ -118,6 +119,8 @@ function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, aft
     diskReadsPerTransition: perTransition(after.diskReads - before.diskReads),
     /** Bytes InnoDB wrote to its redo log: what every commit flushes, and what fills the log towards a checkpoint. */
     redoKibPerTransition: perTransition(after.redoBytes - before.redoBytes) / 1024,
+    /** Pages InnoDB wrote back to its data files (the page cleaner's work, and what a checkpoint waits for). */
+    pagesFlushedPerTransition: perTransition(after.pagesFlushed - before.pagesFlushed),
     /** Row lock waits per 1,000 transitions, and the mean wait. */
     lockWaitsPer1k: 1000 * perTransition(after.lockWaits - before.lockWaits),
     lockWaitMeanMs: (after.lockWaitMs - before.lockWaitMs) / Math.max(1, after.lockWaits - before.lockWaits),
@@ -155,24 +158,28 @@ function usage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
  */
 function measuredWindow(pids: number[]) {
   let start: { cpuSeconds: number[]; services: Awaited<ReturnType<typeof serviceCounters>> } | null = null;
+  const checkpoint = checkpointSampler(sql);
   return {
     onMeasure: async () => {
       start = { cpuSeconds: pids.map((pid) => usage(pid).cpuSeconds), services: await serviceCounters() };
+      checkpoint.start();
     },
-    start: () => {
+    /** The CPU seconds at the start, and the services' figures over the window, read as it ends. */
+    end: async (m: Measure) => {
       if (!start) throw new Error('the measured window never started');
-      return start;
+      const peakCheckpointPct = await checkpoint.stop();
+      return { cpuSeconds: start.cpuSeconds, figures: { ...serviceFigures(start.services, await serviceCounters(), m), peakCheckpointPct } };
     },
   };
 }
 
 async function measureWorkers(count: number, label: string, channel: amqp.Channel, flow: { customer: string; id: string }, rate?: number, env: Record<string, string> = {}) {
+  await settle(sql);
   const workers = await Promise.all(Array.from({ length: count }, () => spawnScript('src/main.ts', env)));
   const window = measuredWindow(workers.map((w) => w.pid!));
   const m = await driveOurs(channel, { callExchange: names.SUBSCRIBE_EXCHANGES, eventExchange: names.EXCHANGE_EVENT }, flow.customer, flow.id, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, window.onMeasure);
   const after = workers.map((w) => usage(w.pid!));
-  const { cpuSeconds, services } = window.start();
-  const figures = serviceFigures(services, await serviceCounters(), m);
+  const { cpuSeconds, figures } = await window.end(m);
   const stages = await workerStages(workers[0]!.port!);
   console.log(`  worker 1: delivery to ack ${stages.handleMs.toFixed(1)} ms mean; outbox lag ${stages.outboxLagMs.toFixed(1)} ms mean; ${stages.eventsPerPublish.toFixed(1)} events per outbox batch; batches from the state cache: ${stages.cached}`);
   for (const w of workers) w.kill('SIGTERM');
@@ -182,18 +189,18 @@ async function measureWorkers(count: number, label: string, channel: amqp.Channe
 }
 
 async function measureFloor(label: string, channel: amqp.Channel, rate?: number) {
+  await settle(sql);
   const floor = await spawnScript('bench/floor.ts');
   const window = measuredWindow([floor.pid!]);
   const m = await driveFloor(channel, createLoop(rate ? 60 : CONCURRENCY, rate), WARMUP, SECONDS, window.onMeasure);
   const after = usage(floor.pid!);
-  const { cpuSeconds, services } = window.start();
-  const figures = serviceFigures(services, await serviceCounters(), m);
+  const { cpuSeconds, figures } = await window.end(m);
   floor.kill('SIGTERM');
   await new Promise((r) => floor.once('exit', r));
   return { label, ...m, cpuCores: (after.cpuSeconds - cpuSeconds[0]!) / m.seconds, peakRssMiB: after.peakRssMiB, ...figures };
 }
 
-type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number } & ReturnType<typeof serviceFigures>;
+type MeasuredRow = { label: string } & Measure & { cpuCores: number; peakRssMiB: number; peakCheckpointPct: number } & ReturnType<typeof serviceFigures>;
 
 /** Runs of one kind as one row: their latencies pooled, every other figure their mean. */
 function pooled(label: string, runs: MeasuredRow[]): MeasuredRow {
@@ -206,6 +213,7 @@ function pooled(label: string, runs: MeasuredRow[]): MeasuredRow {
     transitions: runs.reduce((sum, r) => sum + r.transitions, 0),
     seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
     peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    peakCheckpointPct: Math.max(...runs.map((r) => r.peakCheckpointPct)),
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     maxMs: latencies.at(-1) ?? NaN,
@@ -218,9 +226,9 @@ function markdown(summary: { when: string; machine: object; settings: object; of
   const lines = [
     `Run of ${summary.when} on ${JSON.stringify(summary.machine)}, settings ${JSON.stringify(summary.settings)}.`,
     '',
-    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition | InnoDB disk reads / transition | InnoDB redo KiB / transition | row lock waits / 1k transitions (mean ms) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} | ${r.diskReadsPerTransition.toFixed(2)} | ${r.redoKibPerTransition.toFixed(1)} | ${r.lockWaitsPer1k.toFixed(1)} (${r.lockWaitMeanMs.toFixed(1)}) |`),
+    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition | InnoDB disk reads / transition | InnoDB redo KiB / transition | pages flushed / transition | peak checkpoint age % | row lock waits / 1k transitions (mean ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} | ${r.diskReadsPerTransition.toFixed(2)} | ${r.redoKibPerTransition.toFixed(1)} | ${r.pagesFlushedPerTransition.toFixed(2)} | ${r.peakCheckpointPct.toFixed(0)} | ${r.lockWaitsPer1k.toFixed(1)} (${r.lockWaitMeanMs.toFixed(1)}) |`),
     '',
     `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
     `Offered ${summary.offered.rate}/s, ${summary.offered.rounds} rounds taking turns, latencies pooled: p50 ours **${summary.offered.ours.p50Ms.toFixed(1)}** against the floor's **${summary.offered.floor.p50Ms.toFixed(1)} ms**, p99 ours **${summary.offered.ours.p99Ms.toFixed(1)}** against **${summary.offered.floor.p99Ms.toFixed(1)} ms**; ours' p50 at or under the floor's in ${summary.offered.roundsOursNotWorse} of ${summary.offered.rounds} rounds.`,
@@ -260,36 +268,6 @@ async function cleanUp(): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${DB_LARGE}`);
   await admin.end();
   await sql.end();
-}
-
-/** Longest wait for InnoDB to settle after a prefill. */
-const SETTLE_MAX_S = 180;
-
-/**
- * Waits until InnoDB has written back the dirty pages and purged the history a prefill left
- * (at most SETTLE_MAX_S), so a measured run does not share the box with that background work.
- * Meanwhile the page cleaner is told to flush eagerly (innodb_max_dirty_pages_pct_lwm, which
- * MariaDB's manual gives for this): left alone, an idle server kept ~1,000-2,000 pages dirty
- * for the whole 180 s. The setting is put back as it was. Returns the seconds it waited.
- */
-async function settle(): Promise<number> {
-  const t0 = performance.now();
-  const [[{ lwm }]] = (await sql.query('SELECT @@GLOBAL.innodb_max_dirty_pages_pct_lwm AS lwm')) as any;
-  const eager = await sql.query('SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0.001').then(
-    () => true,
-    (err: unknown) => (console.log(`settle: cannot make the page cleaner eager (${(err as Error).message}); waiting for it`), false),
-  );
-  try {
-    for (;;) {
-      const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_pages_dirty', 'Innodb_history_list_length')")) as any;
-      const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
-      const waited = (performance.now() - t0) / 1000;
-      if ((value('Innodb_buffer_pool_pages_dirty') < 500 && value('Innodb_history_list_length') < 1000) || waited >= SETTLE_MAX_S) return waited;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  } finally {
-    if (eager) await sql.query('SET GLOBAL innodb_max_dirty_pages_pct_lwm = ?', [Number(lwm)]);
-  }
 }
 
 async function timeQuery(sql: Awaited<ReturnType<typeof createConnection>>, text: string): Promise<number> {
@@ -339,12 +317,12 @@ const flow = { customer, id: flowId };
 const rows: MeasuredRow[] = [];
 const log = (r: MeasuredRow): MeasuredRow => {
   rows.push(r);
-  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}  disk reads/t ${r.diskReadsPerTransition.toFixed(2)}  redo KiB/t ${r.redoKibPerTransition.toFixed(1)}  lock waits/1k ${r.lockWaitsPer1k.toFixed(1)} (mean ${r.lockWaitMeanMs.toFixed(1)} ms)`);
+  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}  disk reads/t ${r.diskReadsPerTransition.toFixed(2)}  redo KiB/t ${r.redoKibPerTransition.toFixed(1)}  flushed/t ${r.pagesFlushedPerTransition.toFixed(2)}  checkpoint peak ${r.peakCheckpointPct.toFixed(0)} %  lock waits/1k ${r.lockWaitsPer1k.toFixed(1)} (mean ${r.lockWaitMeanMs.toFixed(1)} ms)`);
   return r;
 };
 
 await prefill(sql, SMALL, randomUUID(), randomUUID());
-console.log(`prefilled ${SMALL} rows; InnoDB settled ${(await settle()).toFixed(0)} s later`);
+console.log(`prefilled ${SMALL} rows; InnoDB settled ${(await settle(sql)).toFixed(0)} s later`);
 if (SOAK > 0) await soak();
 if (process.env.BENCH_LATENCY) {
   // BENCH_LATENCY=1: only the offered-rate runs (BENCH_LATENCY=saturation: the saturation runs),
@@ -397,7 +375,7 @@ const sqlLarge = await createDatabase(DB_LARGE);
 await insertFlow(sqlLarge);
 await prefill(sqlLarge, LARGE, randomUUID(), randomUUID());
 const prefillSeconds = (performance.now() - t0) / 1000;
-const settleSeconds = await settle();
+const settleSeconds = await settle(sql);
 console.log(`prefilled ${LARGE} rows in ${prefillSeconds.toFixed(0)} s; InnoDB settled (dirty pages written, history purged) ${settleSeconds.toFixed(0)} s later`);
 const onLarge = { DATABASE_URL: `${MYSQL}/${DB_LARGE}` };
 const small: Measure[] = [];
