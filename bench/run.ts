@@ -94,13 +94,13 @@ function servicePids(): { broker: number[]; database: number[] } {
 }
 
 /** What the services did during a run: CPU of broker, database and this load generator; MySQL statements, commits and bytes. */
-async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number; diskReads: number; pagesFlushed: number; redoBytes: number; lockWaits: number; lockWaitMs: number }> {
+async function serviceCounters(): Promise<{ brokerCpu: number; databaseCpu: number; driverCpu: number; statements: number; commits: number; bytesIn: number; bytesOut: number; diskReads: number; pagesFlushed: number; redoBytes: number; lockWaits: number; lockWaitMs: number; box: { steal: number; total: number } }> {
   const pids = servicePids();
   const cpu = (list: number[]) => list.reduce((s, pid) => s + usage(pid).cpuSeconds, 0);
   const own = process.cpuUsage();
   const [status] = (await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Bytes_received', 'Bytes_sent', 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_pages_flushed', 'Innodb_os_log_written', 'Innodb_row_lock_waits', 'Innodb_row_lock_time')")) as any;
   const value = (name: string) => Number(status.find((r: { Variable_name: string }) => r.Variable_name === name)?.Value ?? 0);
-  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent'), diskReads: value('Innodb_buffer_pool_reads'), pagesFlushed: value('Innodb_buffer_pool_pages_flushed'), redoBytes: value('Innodb_os_log_written'), lockWaits: value('Innodb_row_lock_waits'), lockWaitMs: value('Innodb_row_lock_time') };
+  return { brokerCpu: cpu(pids.broker), databaseCpu: cpu(pids.database), driverCpu: (own.user + own.system) / 1e6, statements: value('Questions'), commits: value('Com_commit'), bytesIn: value('Bytes_received'), bytesOut: value('Bytes_sent'), diskReads: value('Innodb_buffer_pool_reads'), pagesFlushed: value('Innodb_buffer_pool_pages_flushed'), redoBytes: value('Innodb_os_log_written'), lockWaits: value('Innodb_row_lock_waits'), lockWaitMs: value('Innodb_row_lock_time'), box: boxTicks() };
 }
 
 /** The per-transition and per-second differences of two serviceCounters readings, over the measured window. */
@@ -124,6 +124,8 @@ function serviceFigures(before: Awaited<ReturnType<typeof serviceCounters>>, aft
     /** Row lock waits per 1,000 transitions, and the mean wait. */
     lockWaitsPer1k: 1000 * perTransition(after.lockWaits - before.lockWaits),
     lockWaitMeanMs: (after.lockWaitMs - before.lockWaitMs) / Math.max(1, after.lockWaits - before.lockWaits),
+    /** The share of the box's CPU time the hypervisor gave to others: a round with much of it is a disturbed one. */
+    stealPct: (100 * (after.box.steal - before.box.steal)) / Math.max(1, after.box.total - before.box.total),
   };
 }
 
@@ -142,6 +144,12 @@ async function workerStages(port: number): Promise<{ handleMs: number; outboxLag
   // Group commits tried from the state cache, by outcome.
   const cached = [...text.matchAll(/^flow_manager_cached_batches_total\{outcome="(\w+)"\} (\S+)$/gm)].map(([, outcome, n]) => `${outcome} ${n}`).join(', ') || 'none';
   return { handleMs: (1000 * handleSum) / handleCount, outboxLagMs: (1000 * lagSum) / lagCount, eventsPerPublish: published / lagCount, cached };
+}
+
+/** The whole box's CPU ticks so far, and those stolen by the hypervisor (the first line of /proc/stat). */
+function boxTicks(): { steal: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: ticks[7] ?? 0, total: ticks.reduce((sum, t) => sum + t, 0) };
 }
 
 /** CPU seconds and peak RSS (MiB) of a process, from /proc. */
@@ -226,9 +234,9 @@ function markdown(summary: { when: string; machine: object; settings: object; of
   const lines = [
     `Run of ${summary.when} on ${JSON.stringify(summary.machine)}, settings ${JSON.stringify(summary.settings)}.`,
     '',
-    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition | InnoDB disk reads / transition | InnoDB redo KiB / transition | pages flushed / transition | peak checkpoint age % | row lock waits / 1k transitions (mean ms) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} | ${r.diskReadsPerTransition.toFixed(2)} | ${r.redoKibPerTransition.toFixed(1)} | ${r.pagesFlushedPerTransition.toFixed(2)} | ${r.peakCheckpointPct.toFixed(0)} | ${r.lockWaitsPer1k.toFixed(1)} (${r.lockWaitMeanMs.toFixed(1)}) |`),
+    '| run | transitions/s | p50 ms | p99 ms | max ms | worker CPU (cores) | peak RSS MiB | broker CPU | MariaDB CPU | load generator CPU | statements / transition | commits / transition | KiB to / from MariaDB per transition | InnoDB disk reads / transition | InnoDB redo KiB / transition | pages flushed / transition | peak checkpoint age % | row lock waits / 1k transitions (mean ms) | CPU steal % |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...measured.map((r) => `| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${r.cpuCores.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.brokerCores.toFixed(2)} | ${r.databaseCores.toFixed(2)} | ${r.driverCores.toFixed(2)} | ${r.statementsPerTransition.toFixed(2)} | ${r.commitsPerTransition.toFixed(2)} | ${r.dbKibInPerTransition.toFixed(1)} / ${r.dbKibOutPerTransition.toFixed(1)} | ${r.diskReadsPerTransition.toFixed(2)} | ${r.redoKibPerTransition.toFixed(1)} | ${r.pagesFlushedPerTransition.toFixed(2)} | ${r.peakCheckpointPct.toFixed(0)} | ${r.lockWaitsPer1k.toFixed(1)} (${r.lockWaitMeanMs.toFixed(1)}) | ${r.stealPct.toFixed(1)} |`),
     '',
     `Throughput ratio ours/floor at saturation (1 worker, small table): **${summary.ratioToFloor.toFixed(2)}**.`,
     `Offered ${summary.offered.rate}/s, ${summary.offered.rounds} rounds taking turns, latencies pooled: p50 ours **${summary.offered.ours.p50Ms.toFixed(1)}** against the floor's **${summary.offered.floor.p50Ms.toFixed(1)} ms**, p99 ours **${summary.offered.ours.p99Ms.toFixed(1)}** against **${summary.offered.floor.p99Ms.toFixed(1)} ms**; ours' p50 at or under the floor's in ${summary.offered.roundsOursNotWorse} of ${summary.offered.rounds} rounds.`,
@@ -317,7 +325,7 @@ const flow = { customer, id: flowId };
 const rows: MeasuredRow[] = [];
 const log = (r: MeasuredRow): MeasuredRow => {
   rows.push(r);
-  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}  disk reads/t ${r.diskReadsPerTransition.toFixed(2)}  redo KiB/t ${r.redoKibPerTransition.toFixed(1)}  flushed/t ${r.pagesFlushedPerTransition.toFixed(2)}  checkpoint peak ${r.peakCheckpointPct.toFixed(0)} %  lock waits/1k ${r.lockWaitsPer1k.toFixed(1)} (mean ${r.lockWaitMeanMs.toFixed(1)} ms)`);
+  console.log(`${r.label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuCores.toFixed(2)}  rss ${r.peakRssMiB.toFixed(0)} MiB  broker ${r.brokerCores.toFixed(2)}  db ${r.databaseCores.toFixed(2)}  driver ${r.driverCores.toFixed(2)}  stmts/t ${r.statementsPerTransition.toFixed(2)}  commits/t ${r.commitsPerTransition.toFixed(2)}  db KiB/t in ${r.dbKibInPerTransition.toFixed(1)} out ${r.dbKibOutPerTransition.toFixed(1)}  disk reads/t ${r.diskReadsPerTransition.toFixed(2)}  redo KiB/t ${r.redoKibPerTransition.toFixed(1)}  flushed/t ${r.pagesFlushedPerTransition.toFixed(2)}  checkpoint peak ${r.peakCheckpointPct.toFixed(0)} %  lock waits/1k ${r.lockWaitsPer1k.toFixed(1)} (mean ${r.lockWaitMeanMs.toFixed(1)} ms)  steal ${r.stealPct.toFixed(1)} %`);
   return r;
 };
 
