@@ -28,6 +28,7 @@ const schema = z.object({
   BATCH_MAX: int(1).default(32),
   BATCH_IN_FLIGHT: int(1).default(4),
   STATE_CACHE_SIZE: int(0).default(10_000),
+  ROW_PAD_BYTES: int(0).max(65_536).default(2048),
   PROCESSED_RETENTION_MS: int(0).default(86_400_000),
   PRUNE_INTERVAL_MS: int(10).default(60_000),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
@@ -56,6 +57,7 @@ export type Config = Readonly<{
   batchMax: number;
   batchInFlight: number;
   stateCacheSize: number;
+  rowPadBytes: number;
   processedRetentionMs: number;
   pruneIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -96,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batchMax: e.BATCH_MAX,
     batchInFlight: e.BATCH_IN_FLIGHT,
     stateCacheSize: e.STATE_CACHE_SIZE,
+    rowPadBytes: e.ROW_PAD_BYTES,
     processedRetentionMs: e.PROCESSED_RETENTION_MS,
     pruneIntervalMs: e.PRUNE_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -50,7 +50,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const relayLink = createRelayLink();
   // The states this worker committed last: a group commit of inputs for them needs no read.
   const stateCache = createStateCache(config.stateCacheSize);
-  const store = createStore(db, pool, relayLink, { cache: stateCache, outboxIds, commitsDelete: config.outboxDeleteMs === 0 }, config.txMaxRetries, {
+  const store = createStore(db, pool, relayLink, { cache: stateCache, outboxIds, commitsDelete: config.outboxDeleteMs === 0, rowPadBytes: config.rowPadBytes }, config.txMaxRetries, {
     onRetry: (reason, attempt, err) => {
       metrics.retries.inc({ reason });
       logger.warn({ reason, attempt, err }, 'transaction retried');

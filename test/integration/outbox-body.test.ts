@@ -54,7 +54,7 @@ describe('outbox bodies built from the activeflow row', () => {
     const [before, after] = envelopeAround('activeflow_updated');
     const entry = { message_id: 'm', aggregate_id: state.activeflow.id, seq: 2, type: 'activeflow_updated', body: 'literal', tm_create: 'now' };
     const statement = insertOutbox([{ ...entry, around: [before, after] }, entry]);
-    assert.match(statement.text, /VALUES \(\?, \?, \?, \?, CONCAT\(\?, \(SELECT doc FROM activeflows WHERE id = \?\), \?\), \?\), \(\?, \?, \?, \?, \?, \?\)$/);
+    assert.match(statement.text, /VALUES \(\?, \?, \?, \?, CONCAT\(\?, RTRIM\(\(SELECT doc FROM activeflows WHERE id = \?\)\), \?\), \?\), \(\?, \?, \?, \?, \?, \?\)$/);
     assert.deepEqual(statement.values.slice(0, 8), ['m', state.activeflow.id, 2, 'activeflow_updated', before, state.activeflow.id, after, 'now']);
   });
 });

@@ -2,6 +2,7 @@
 // SqlText the JSON documents):
 // the statements of a batch go to the server joined into one multi-statement round trip, so
 // they skip the query builder and are written here once.
+import { docPadding } from './row-padding.ts';
 import { SqlFragment, SqlText } from './sql-text.ts';
 import type { ActiveflowRow, OutboxRow } from './tables.ts';
 
@@ -36,12 +37,19 @@ const ACTIVEFLOW_COLUMNS = [
 /** The columns an update of an existing activeflow writes (the others never change). */
 const ACTIVEFLOW_MUTABLE = ['status', 'current_action_type', 'deleted', 'wake_at', 'seq', 'doc', 'variables', 'tm_update'] as const;
 
-/** The JSON documents: written by SqlText, the rest by mysql2's escaper. */
-const isDocument = (column: string) => column === 'doc' || column === 'variables';
+/**
+ * A document's value: its text, and for `doc` the spaces row-padding.ts asks for in `padBytes`
+ * buckets, made by the server (SPACE) rather than sent.
+ */
+function documentValue(row: ActiveflowRow, column: 'doc' | 'variables', padBytes: number): SqlText | SqlFragment {
+  const text = new SqlText(row[column]);
+  const padding = column === 'doc' ? docPadding(row, padBytes) : 0;
+  return padding > 0 ? new SqlFragment('CONCAT(?, SPACE(?))', [text, padding]) : text;
+}
 
 /** Nested arrays become `(a, b), (c, d)` lists. */
-const tuples = (rows: ActiveflowRow[]) =>
-  rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => (isDocument(column) ? new SqlText(row[column] as string) : row[column])));
+const tuples = (rows: ActiveflowRow[], padBytes: number) =>
+  rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => (column === 'doc' || column === 'variables' ? documentValue(row, column, padBytes) : row[column])));
 
 const STATE_COLUMNS = 'id, doc, variables, wake_at, seq, version';
 
@@ -66,9 +74,12 @@ export function selectProcessed(messageIds: string[]): Statement {
   return { text: 'SELECT message_id FROM processed_messages WHERE message_id IN (?)', values: [messageIds] };
 }
 
-/** New activeflows: a plain INSERT, so an id that exists after all fails the batch (retried). */
-export function insertActiveflows(rows: ActiveflowRow[]): Statement {
-  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [tuples(rows)] };
+/**
+ * New activeflows: a plain INSERT, so an id that exists after all fails the batch (retried).
+ * `padBytes` here and below: the bucket of row-padding.ts (ROW_PAD_BYTES; 0 = none).
+ */
+export function insertActiveflows(rows: ActiveflowRow[], padBytes = 0): Statement {
+  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ?`, values: [tuples(rows, padBytes)] };
 }
 
 const FLOW_ID_AT = ACTIVEFLOW_COLUMNS.indexOf('flow_id');
@@ -79,8 +90,8 @@ const FLOW_ID_AT = ACTIVEFLOW_COLUMNS.indexOf('flow_id');
  * A flow updated or deleted since gives NULL there and fails the statement (1048, the session is
  * strict; like updateActiveflowChecked) and with it the transaction, before its COMMIT.
  */
-export function insertActiveflowsChecked(rows: ActiveflowRow[], seqOf: (flowId: string) => number): Statement {
-  const values = tuples(rows).map((tuple: unknown[], index) => {
+export function insertActiveflowsChecked(rows: ActiveflowRow[], seqOf: (flowId: string) => number, padBytes = 0): Statement {
+  const values = tuples(rows, padBytes).map((tuple: unknown[], index) => {
     const flowId = rows[index]!.flow_id;
     tuple[FLOW_ID_AT] = new SqlFragment('(SELECT id FROM flows WHERE id = ? AND seq = ?)', [flowId, seqOf(flowId)]);
     return tuple;
@@ -89,9 +100,9 @@ export function insertActiveflowsChecked(rows: ActiveflowRow[], seqOf: (flowId: 
 }
 
 /** Locked, existing activeflows: one statement for all of them (each row's version raised). */
-export function updateActiveflows(rows: ActiveflowRow[]): Statement {
+export function updateActiveflows(rows: ActiveflowRow[], padBytes = 0): Statement {
   const updates = ['version = version + 1', ...ACTIVEFLOW_MUTABLE.map((column) => `${column} = VALUES(${column})`)].join(', ');
-  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates}`, values: [tuples(rows)] };
+  return { text: `INSERT INTO activeflows (${ACTIVEFLOW_COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates}`, values: [tuples(rows, padBytes)] };
 }
 
 /**
@@ -100,9 +111,9 @@ export function updateActiveflows(rows: ActiveflowRow[]): Statement {
  * connect.ts) and with it the transaction, before its COMMIT. The version is set first, so the
  * check sees the row as it was.
  */
-export function updateActiveflowChecked(row: ActiveflowRow, version: number): Statement {
+export function updateActiveflowChecked(row: ActiveflowRow, version: number, padBytes = 0): Statement {
   const sets = ACTIVEFLOW_MUTABLE.map((column) => `${column} = ?`).join(', ');
-  const values = ACTIVEFLOW_MUTABLE.map((column) => (isDocument(column) ? new SqlText(row[column] as string) : row[column]));
+  const values = ACTIVEFLOW_MUTABLE.map((column) => (column === 'doc' || column === 'variables' ? documentValue(row, column, padBytes) : row[column]));
   return { text: `UPDATE activeflows SET version = IF(version = ?, version + 1, NULL), ${sets} WHERE id = ?`, values: [version, ...values, row.id] };
 }
 
@@ -126,7 +137,8 @@ export function insertProcessed(entries: [messageId: string, now: string][]): St
 
 /**
  * An outbox row to insert (its id is assigned by the database). With `around`, its body is the
- * `doc` of its activeflow's row as this transaction wrote it, between those two texts.
+ * `doc` of its activeflow's row as this transaction wrote it, without the padding after the JSON
+ * (which never ends in a space), between those two texts.
  */
 export type OutboxEntry = Omit<OutboxRow, 'id'> & { around?: [before: string, after: string] };
 
@@ -136,7 +148,7 @@ export function insertOutbox(entries: OutboxEntry[], returning = false): Stateme
   const values: unknown[] = [];
   for (const e of entries) {
     if (e.around) {
-      rows.push('(?, ?, ?, ?, CONCAT(?, (SELECT doc FROM activeflows WHERE id = ?), ?), ?)');
+      rows.push('(?, ?, ?, ?, CONCAT(?, RTRIM((SELECT doc FROM activeflows WHERE id = ?)), ?), ?)');
       values.push(e.message_id, e.aggregate_id, e.seq, e.type, e.around[0], e.aggregate_id, e.around[1], e.tm_create);
     } else {
       rows.push('(?, ?, ?, ?, ?, ?)');

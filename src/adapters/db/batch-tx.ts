@@ -74,6 +74,8 @@ export interface Batching {
    * DELETING_BATCH inputs does, and the relay deletes the rest, many at a time.
    */
   commitsDelete?: boolean;
+  /** The bucket rows of running activeflows are padded to (ROW_PAD_BYTES, row-padding.ts); 0 or unset: none. */
+  rowPadBytes?: number;
 }
 
 type StateRow = Pick<ActiveflowRow, 'id' | 'doc' | 'variables' | 'wake_at' | 'seq'> & { version: number | string };
@@ -222,7 +224,7 @@ export async function runBatch<T>(
   // Its own events straight to the relay (see the header), or a read after COMMIT.
   const direct = opened.cached && batching.outboxIds !== 'read' && buffers.events.length > 0 && link.directOk();
   const tenure = link.tenure();
-  const flushed = flushStatements(buffers, opened.cached ? opened : null, direct && batching.outboxIds === 'returning');
+  const flushed = flushStatements(buffers, opened.cached ? opened : null, direct && batching.outboxIds === 'returning', batching.rowPadBytes ?? 0);
   const writes = [...(opened.cached ? [{ text: 'START TRANSACTION', values: [] }] : []), ...flushed.statements, counts.statement(countShard)].filter(
     (s): s is Statement => s !== null,
   );
@@ -342,16 +344,16 @@ async function open(conn: RawConnection, reads: BatchReads): Promise<Opened> {
  * their flows' seqs and whose updates are one checked UPDATE each, in id order like the locks of
  * a batch that reads. `returning`: the outbox INSERT returns the ids.
  */
-function flushStatements(buffers: Buffers, cached: Opened | null, returning: boolean): { statements: Statement[]; outbox: Statement | null } {
+function flushStatements(buffers: Buffers, cached: Opened | null, returning: boolean, padBytes: number): { statements: Statement[]; outbox: Statement | null } {
   const created: ActiveflowRow[] = [];
   const updated: ActiveflowRow[] = [];
   for (const [id, row] of buffers.rows) (buffers.created.has(id) ? created : updated).push(row);
   const statements: Statement[] = [];
   // A cached batch knows the flow of each new row (runBatch checked that before any statement).
-  if (created.length > 0) statements.push(cached ? insertActiveflowsChecked(created, (flowId) => cached.flows.get(flowId)!.seq) : insertActiveflows(created));
+  if (created.length > 0) statements.push(cached ? insertActiveflowsChecked(created, (flowId) => cached.flows.get(flowId)!.seq, padBytes) : insertActiveflows(created, padBytes));
   if (cached) {
-    for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, cached.versions.get(row.id)!));
-  } else if (updated.length > 0) statements.push(updateActiveflows(updated));
+    for (const row of updated.sort((a, b) => (a.id < b.id ? -1 : 1))) statements.push(updateActiveflowChecked(row, cached.versions.get(row.id)!, padBytes));
+  } else if (updated.length > 0) statements.push(updateActiveflows(updated, padBytes));
   if (buffers.processed.size > 0) statements.push(insertProcessed([...buffers.processed]));
   const outbox = buffers.events.length > 0 ? insertOutbox(buffers.events.map(({ event, now }) => outboxEntry(event, now, buffers.rows)), returning) : null;
   if (outbox) statements.push(outbox);
