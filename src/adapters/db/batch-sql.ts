@@ -37,6 +37,9 @@ const ACTIVEFLOW_COLUMNS = [
 /** The columns an update of an existing activeflow writes (the others never change). */
 const ACTIVEFLOW_MUTABLE = ['status', 'current_action_type', 'deleted', 'wake_at', 'seq', 'doc', 'variables', 'tm_update'] as const;
 
+/** The JSON documents: written by SqlText, the rest by mysql2's escaper. */
+const isDocument = (column: string): column is 'doc' | 'variables' => column === 'doc' || column === 'variables';
+
 /**
  * A document's value: its text, and for `doc` the spaces row-padding.ts asks for in `padBytes`
  * buckets, made by the server (SPACE) rather than sent.
@@ -49,7 +52,7 @@ function documentValue(row: ActiveflowRow, column: 'doc' | 'variables', padBytes
 
 /** Nested arrays become `(a, b), (c, d)` lists. */
 const tuples = (rows: ActiveflowRow[], padBytes: number) =>
-  rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => (column === 'doc' || column === 'variables' ? documentValue(row, column, padBytes) : row[column])));
+  rows.map((row) => ACTIVEFLOW_COLUMNS.map((column) => (isDocument(column) ? documentValue(row, column, padBytes) : row[column])));
 
 const STATE_COLUMNS = 'id, doc, variables, wake_at, seq, version';
 
@@ -113,7 +116,7 @@ export function updateActiveflows(rows: ActiveflowRow[], padBytes = 0): Statemen
  */
 export function updateActiveflowChecked(row: ActiveflowRow, version: number, padBytes = 0): Statement {
   const sets = ACTIVEFLOW_MUTABLE.map((column) => `${column} = ?`).join(', ');
-  const values = ACTIVEFLOW_MUTABLE.map((column) => (column === 'doc' || column === 'variables' ? documentValue(row, column, padBytes) : row[column]));
+  const values = ACTIVEFLOW_MUTABLE.map((column) => (isDocument(column) ? documentValue(row, column, padBytes) : row[column]));
   return { text: `UPDATE activeflows SET version = IF(version = ?, version + 1, NULL), ${sets} WHERE id = ?`, values: [version, ...values, row.id] };
 }
 
