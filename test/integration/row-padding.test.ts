@@ -80,6 +80,22 @@ describe('row padding', () => {
       assert.equal(body!.body, updated.body, 'the body taken from the row has no padding');
     });
 
+    it('pads in the one-input transactions (RPC, timers) as in group commits', async () => {
+      const store = createStore(fresh.opened.db, fresh.opened.pool, createRelayLink(), { cache: createStateCache(0), outboxIds: 'read', rowPadBytes: BUCKET }, 0);
+      const first = started([act(A(1), 'talk'), act(A(2), 'talk')], { id: randomUUID() }).state;
+      const second = (apply(first, { type: 'action_done', action_id: A(1) }, makeCtx()) as { state: FlowState }).state;
+      const id = first.activeflow.id;
+      await store.transaction(async (tx) => assert.equal(await tx.insertActiveflow(first, 1), true));
+      const totalOf = async () => Number((await query<{ total: number }>(`SELECT ${lengths} AS total FROM activeflows WHERE id = ?`, [id]))[0]!.total);
+      assert.equal((await totalOf()) % BUCKET, 0, 'inserted padded');
+      await store.transaction(async (tx) => {
+        await tx.lockActiveflow(id);
+        await tx.updateActiveflow(second, 2);
+      });
+      assert.equal((await totalOf()) % BUCKET, 0, 'updated padded');
+      assert.deepEqual((await store.getActiveflow(id))?.state.activeflow, second.activeflow);
+    });
+
     it('writes an ended activeflow without padding', async () => {
       const store = createStore(fresh.opened.db, fresh.opened.pool, createRelayLink(), { cache: createStateCache(0), outboxIds: 'read', rowPadBytes: BUCKET }, 0);
       const running = started([act(A(1), 'talk')], { id: randomUUID() }).state;

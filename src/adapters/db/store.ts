@@ -11,8 +11,9 @@ import { SHARDS, countKeyOf, createCountDeltas, type CountDeltas, type CountKey 
 import type { RelayLink } from './relay-link.ts';
 import { activeflowRowToState, flowRowToFlow, flowToFlowRow, stateToActiveflowRow } from './mappers.ts';
 import { acquire } from './raw.ts';
+import { docPadding } from './row-padding.ts';
 import { backoffMs, retryableReason } from './retry.ts';
-import type { Database } from './tables.ts';
+import type { ActiveflowRow, Database } from './tables.ts';
 
 /** MySQL's duplicate-key error. */
 const ER_DUP_ENTRY = 1062;
@@ -60,7 +61,7 @@ export function createStore(db: Kysely<Database>, pool: Pool, link: RelayLink, b
       const result = await withRetries(() =>
         db.transaction().execute(async (trx) => {
           const counts = createCountDeltas();
-          const result = await work(createTx(trx, counts, cache));
+          const result = await work(createTx(trx, counts, cache, batching.rowPadBytes ?? 0));
           await counts.flush(trx);
           return result;
         }),
@@ -249,9 +250,14 @@ function flowFilter<O>(q: SelectQueryBuilder<Database, 'flows', O>, f: FlowFilte
   return q;
 }
 
-function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: Batching['cache']): Tx {
+function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: Batching['cache'], padBytes: number): Tx {
   // The count key each locked row had, so an update can move its unit to the new key.
   const keys = new Map<string, CountKey>();
+  // The doc as group commits write it too (row-padding.ts): the server adds the spaces.
+  const docOf = (row: ActiveflowRow) => {
+    const padding = docPadding(row, padBytes);
+    return padding > 0 ? sql<string>`CONCAT(${row.doc}, SPACE(${padding}))` : row.doc;
+  };
   return {
     async markProcessed(messageId, now) {
       const result = await sql`INSERT IGNORE INTO processed_messages (message_id, tm_create) VALUES (${messageId}, ${now})`.execute(trx);
@@ -265,7 +271,8 @@ function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: Batchi
       return stored;
     },
     async insertActiveflow(state: FlowState, seq: number) {
-      const result = await trx.insertInto('activeflows').ignore().values(stateToActiveflowRow(state, seq)).executeTakeFirst();
+      const row = stateToActiveflowRow(state, seq);
+      const result = await trx.insertInto('activeflows').ignore().values({ ...row, doc: docOf(row) }).executeTakeFirst();
       const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
       if (inserted) {
         counts.move(null, countKeyOf(state));
@@ -279,7 +286,7 @@ function createTx(trx: Transaction<Database>, counts: CountDeltas, cache: Batchi
       cache.delete(id);
       await trx
         .updateTable('activeflows')
-        .set({ ...row, version: sql`version + 1` })
+        .set({ ...row, doc: docOf({ id, ...row }), version: sql`version + 1` })
         .where('id', '=', id)
         .execute();
       const after = countKeyOf(state);
