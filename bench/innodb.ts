@@ -61,12 +61,13 @@ export function checkpointSampler(sql: Connection): { start(): void; stop(): Pro
   return {
     start() {
       peak = 0;
-      timer = setInterval(() => (sampling = sampling.then(sample, () => undefined)), SAMPLE_MS);
+      // One sample at a time; a failed one is skipped.
+      timer = setInterval(() => (sampling = sampling.then(sample).catch(() => undefined)), SAMPLE_MS);
     },
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
-      await sampling.catch(() => undefined);
+      await sampling;
       return peak;
     },
   };
